@@ -1,0 +1,406 @@
+"""Gap 5, reliability, zone of tolerance and importance–performance (METHOD.md §2–§5, §7).
+
+Pure numpy/scipy: nothing here knows of Django, Celery or HTTP.
+
+Every figure of §3–§5 is a closed-form function of per-sample running sums
+(n, Σx, Σx², and per-dimension item and total sums). So the computation runs in
+two passes: `group_sums` reduces the responses of each unit (a *group*) to
+those sums in one vectorised pass, and `scope_result` adds up the sums of the
+groups in a scope (a unit and its descendants, or the whole audit) and turns
+them into figures. Integer answers keep their sums exact; floating samples
+(dimension and overall scores) also carry their minimum and maximum so that
+"all values equal" (sd = 0) is decided exactly.
+
+Answers come in as unsigned byte matrices (n responses × m items) with
+0 meaning "no opinion", importance as an (n × dimensions) integer matrix with
+-1 meaning "not given".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats as sps
+
+TOL = 1e-9
+STAT_KEYS = ("gap", "mean_e", "mean_p", "n", "sd", "se", "ci_low", "ci_high", "p_value", "low_sample")
+ZONE_KEYS = ("mean_adequate", "mean_desired", "mean_p", "msa", "mss", "position", "n", "low_sample")
+
+
+@dataclass(frozen=True)
+class Design:
+    """What the computation needs to know of an audit."""
+
+    item_codes: tuple[str, ...]
+    item_dimensions: tuple[int, ...]  # dimension index of each item
+    dimension_codes: tuple[str, ...]
+    scale: int
+    three_column: bool
+    min_sample: int = 5
+
+    def dimension_items(self, d_index: int) -> np.ndarray:
+        return np.flatnonzero(np.asarray(self.item_dimensions) == d_index)
+
+
+@dataclass
+class Responses:
+    """One audit's responses as arrays: E, P (and A) are (n × m) uint8, 0 = missing."""
+
+    groups: np.ndarray  # (n,) int group (unit) index of each response
+    expectation: np.ndarray
+    perception: np.ndarray
+    adequate: np.ndarray | None
+    importance: np.ndarray  # (n × dimensions) int16, -1 = not given
+
+    @classmethod
+    def from_records(cls, design: Design, records: list[dict[str, Any]]) -> Responses:
+        """Build from plain records, for tests and small data.
+
+        A record: {"group": int, "answers": {item: {"expectation", "perception",
+        "adequate"}}, "importance": {dimension: points} | None}.
+        """
+        n, m, nd = len(records), len(design.item_codes), len(design.dimension_codes)
+        blocks = {c: np.zeros((n, m), dtype=np.uint8) for c in ("expectation", "perception", "adequate")}
+        importance = np.full((n, nd), -1, dtype=np.int16)
+        for row, record in enumerate(records):
+            for i, code in enumerate(design.item_codes):
+                for column, block in blocks.items():
+                    block[row, i] = (record.get("answers", {}).get(code) or {}).get(column) or 0
+            if record.get("importance"):
+                importance[row] = [record["importance"][c] for c in design.dimension_codes]
+        return cls(
+            groups=np.array([r.get("group", 0) for r in records], dtype=np.int64),
+            expectation=blocks["expectation"],
+            perception=blocks["perception"],
+            adequate=blocks["adequate"] if design.three_column else None,
+            importance=importance,
+        )
+
+
+# ---------------------------------------------------------------- statistics (§2)
+
+
+def sample_stats(
+    n: np.ndarray, mean: np.ndarray, var: np.ndarray, *, reference: np.ndarray | float = 0.0
+) -> dict[str, np.ndarray]:
+    """§2 figures for arrays of samples given n, mean and variance (ddof = 1).
+
+    n < 2: sd, se, ci and p are NaN; var = 0 (within TOL): p is NaN, se = 0 and
+    the CI collapses onto the mean; n = 0: everything is NaN.
+    """
+    n = np.asarray(n, dtype=float)
+    mean = np.where(n > 0, mean, np.nan)
+    many = n >= 2
+    var = np.where(many, np.maximum(var, 0.0), np.nan)
+    sd = np.sqrt(var)
+    constant = many & (sd <= TOL)
+    sd = np.where(constant, 0.0, sd)
+    se = sd / np.sqrt(np.where(many, n, np.nan))
+    df = np.where(many, n - 1, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = sps.t.ppf(0.975, df) * se
+        t = (mean - reference) / se
+        p = 2.0 * sps.t.sf(np.abs(t), df)
+    p = np.where(constant | ~many, np.nan, p)
+    return {
+        "mean": mean, "n": n, "sd": sd, "se": se,
+        "ci_low": mean - half, "ci_high": mean + half, "p_value": p,
+    }
+
+
+def exact_var(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
+    """Sample variance from exact integer sums: (nΣx² − (Σx)²) / (n(n − 1))."""
+    n = np.asarray(n, dtype=np.int64)
+    num = n * np.asarray(s2, dtype=np.int64) - np.asarray(s1, dtype=np.int64) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return num.astype(float) / (n * (n - 1)).astype(float)
+
+
+def float_var(n: np.ndarray, s1: np.ndarray, s2: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Sample variance from float sums; exactly 0 when min and max agree."""
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = (s2 - s1 * s1 / n) / (n - 1)
+    return np.where(hi - lo <= TOL, 0.0, var)
+
+
+def cronbach_alpha(k: int, n: int, item_vars: np.ndarray, total_var: float) -> float:
+    """α = k/(k−1)·(1 − Σ s_i² / s_T²); NaN when n < 2, k < 2 or s_T² = 0 (§3)."""
+    if n < 2 or k < 2 or not total_var > TOL:
+        return math.nan
+    return k / (k - 1) * (1.0 - float(np.sum(item_vars)) / total_var)
+
+
+# ---------------------------------------------------------------- pass 1: per-group sums
+
+
+def _reduce(values: np.ndarray, starts: np.ndarray, present: np.ndarray, n_groups: int,
+            ufunc: np.ufunc = np.add, fill: float = 0) -> np.ndarray:
+    """Reduce the rows of a group-sorted array per group; absent groups get `fill`."""
+    shape = (n_groups,) + values.shape[1:]
+    dtype = np.int64 if ufunc is np.add and values.dtype.kind in "biu" else values.dtype
+    out = np.full(shape, fill, dtype=dtype)
+    if len(starts):
+        if ufunc is np.add:
+            out[present] = np.add.reduceat(values, starts, axis=0, dtype=dtype)
+        else:
+            out[present] = ufunc.reduceat(values, starts, axis=0)
+    return out
+
+
+def _ceil_half(k: int) -> int:
+    return (k + 1) // 2
+
+
+def group_sums(design: Design, responses: Responses, n_groups: int) -> dict[str, np.ndarray]:
+    """Reduce every response to the running sums of its group (first axis = group)."""
+    order = np.argsort(responses.groups, kind="stable")
+    groups = responses.groups[order]
+    present, starts = np.unique(groups, return_index=True)
+    E = responses.expectation[order]
+    P = responses.perception[order]
+    W = responses.importance[order]
+
+    def gsum(x: np.ndarray) -> np.ndarray:
+        return _reduce(x, starts, present, n_groups)
+
+    def gmin(x: np.ndarray) -> np.ndarray:
+        return _reduce(x, starts, present, n_groups, np.minimum, np.inf)
+
+    def gmax(x: np.ndarray) -> np.ndarray:
+        return _reduce(x, starts, present, n_groups, np.maximum, -np.inf)
+
+    out: dict[str, np.ndarray] = {"responses": np.bincount(groups, minlength=n_groups)}
+
+    # Items (§3): pairs answered on both sides.
+    pair = (E > 0) & (P > 0)
+    e = np.where(pair, E, 0).astype(np.int16)
+    p = np.where(pair, P, 0).astype(np.int16)
+    d = p - e
+    out.update(item_n=gsum(pair), item_e=gsum(e), item_p=gsum(p), item_d=gsum(d), item_d2=gsum(d * d))
+
+    # Dimensions (§3): a response counts when ⌈k/2⌉ of the k items have a pair.
+    n = len(groups)
+    nd = len(design.dimension_codes)
+    score = np.full((n, nd), np.nan)
+    dim_e = np.full((n, nd), np.nan)
+    dim_p = np.full((n, nd), np.nan)
+    alpha: list[dict[str, np.ndarray]] = []
+    for j in range(nd):
+        idx = design.dimension_items(j)
+        cnt = pair[:, idx].sum(axis=1)
+        ok = cnt >= _ceil_half(len(idx))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score[:, j] = np.where(ok, d[:, idx].sum(axis=1) / cnt, np.nan)
+            dim_e[:, j] = np.where(ok, e[:, idx].sum(axis=1) / cnt, np.nan)
+            dim_p[:, j] = np.where(ok, p[:, idx].sum(axis=1) / cnt, np.nan)
+        # Reliability sample: both E and P on every item of the dimension.
+        complete = pair[:, idx].all(axis=1)[:, None]
+        sums: dict[str, np.ndarray] = {"n": gsum(complete[:, 0])}
+        for name, block in (("p", p[:, idx]), ("e", e[:, idx]), ("d", d[:, idx])):
+            block = np.where(complete, block, 0)
+            total = block.sum(axis=1)
+            sums[f"{name}_s1"] = gsum(block)
+            sums[f"{name}_s2"] = gsum(block * block)
+            sums[f"{name}_t1"] = gsum(total)
+            sums[f"{name}_t2"] = gsum(total.astype(np.int64) ** 2)
+        alpha.append(sums)
+    for j, sums in enumerate(alpha):
+        for key, value in sums.items():
+            out[f"alpha{j}_{key}"] = value
+
+    def float_sample(prefix: str, values: np.ndarray, extra: dict[str, np.ndarray]) -> None:
+        ok = ~np.isnan(values)
+        clean = np.where(ok, values, 0.0)
+        out[f"{prefix}_n"] = gsum(ok)
+        out[f"{prefix}_s1"] = gsum(clean)
+        out[f"{prefix}_s2"] = gsum(clean * clean)
+        out[f"{prefix}_min"] = gmin(np.where(ok, values, np.inf))
+        out[f"{prefix}_max"] = gmax(np.where(ok, values, -np.inf))
+        for key, value in extra.items():
+            out[f"{prefix}_{key}"] = gsum(np.where(ok, value, 0.0))
+
+    float_sample("dim", score, {"e": dim_e, "p": dim_p})
+    with np.errstate(invalid="ignore"):
+        overall = score.mean(axis=1) if nd else np.full(n, np.nan)
+        float_sample("overall", overall, {"e": dim_e.mean(axis=1), "p": dim_p.mean(axis=1)})
+        # Weighted (§3): importance given and a score in every dimension.
+        has_w = W[:, 0] >= 0 if nd else np.zeros(n, dtype=bool)
+        weighted = np.where(has_w, (score * (W / 100.0)).sum(axis=1), np.nan)
+        weighted = np.where(np.isnan(overall), np.nan, weighted)
+    float_sample("weighted", weighted, {})
+    out["importance_n"] = gsum(has_w)
+    out["importance_s1"] = gsum(np.where(has_w[:, None], W, 0).astype(np.int64))
+
+    if design.three_column and responses.adequate is not None:
+        A = responses.adequate[order]
+        triple = (A > 0) & (E > 0) & (P > 0)
+        a3 = np.where(triple, A, 0).astype(np.int16)
+        d3 = np.where(triple, E, 0).astype(np.int16)
+        p3 = np.where(triple, P, 0).astype(np.int16)
+        out.update(zone_n=gsum(triple), zone_a=gsum(a3), zone_d=gsum(d3), zone_p=gsum(p3))
+        zn = np.zeros((n_groups, nd), dtype=np.int64)
+        za, zd, zp = (np.zeros((n_groups, nd)) for _ in range(3))
+        for j in range(nd):
+            idx = design.dimension_items(j)
+            cnt = triple[:, idx].sum(axis=1)
+            ok = cnt >= _ceil_half(len(idx))
+            safe = np.where(ok, cnt, 1)
+            zn[:, j] = gsum(ok)
+            za[:, j] = gsum(np.where(ok, a3[:, idx].sum(axis=1) / safe, 0.0))
+            zd[:, j] = gsum(np.where(ok, d3[:, idx].sum(axis=1) / safe, 0.0))
+            zp[:, j] = gsum(np.where(ok, p3[:, idx].sum(axis=1) / safe, 0.0))
+        out.update(zdim_n=zn, zdim_a=za, zdim_d=zd, zdim_p=zp)
+    return out
+
+
+def scope_sums(sums: dict[str, np.ndarray], groups: list[int] | np.ndarray) -> dict[str, np.ndarray]:
+    """Add up the sums of the groups in one scope (a unit and its descendants)."""
+    idx = np.asarray(groups, dtype=np.int64)
+    out = {}
+    for key, value in sums.items():
+        if key.endswith("_min"):
+            out[key] = value[idx].min(axis=0) if len(idx) else np.full(value.shape[1:], np.inf)
+        elif key.endswith("_max"):
+            out[key] = value[idx].max(axis=0) if len(idx) else np.full(value.shape[1:], -np.inf)
+        else:
+            out[key] = value[idx].sum(axis=0)
+    return out
+
+
+# ---------------------------------------------------------------- pass 2: figures
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _stat_rows(st: dict[str, np.ndarray], mean_e: Any, mean_p: Any, min_sample: int) -> list[dict]:
+    rows = []
+    for i in range(len(np.atleast_1d(st["n"]))):
+        n = int(np.atleast_1d(st["n"])[i])
+        row = {
+            "gap": _num(np.atleast_1d(st["mean"])[i]),
+            "mean_e": _num(np.atleast_1d(mean_e)[i]) if n else None,
+            "mean_p": _num(np.atleast_1d(mean_p)[i]) if n else None,
+            "n": n,
+        }
+        for key in ("sd", "se", "ci_low", "ci_high", "p_value"):
+            row[key] = _num(np.atleast_1d(st[key])[i])
+        row["low_sample"] = n < min_sample
+        rows.append(row)
+    return rows
+
+
+def _float_stats(s: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    n = s[f"{prefix}_n"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = s[f"{prefix}_s1"] / n
+    var = float_var(n, s[f"{prefix}_s1"], s[f"{prefix}_s2"], s[f"{prefix}_min"], s[f"{prefix}_max"])
+    return sample_stats(n, mean, var)
+
+
+def _zone_rows(n: np.ndarray, sa: np.ndarray, sd: np.ndarray, sp: np.ndarray, min_sample: int) -> list[dict]:
+    rows = []
+    for i in range(len(n)):
+        count = int(n[i])
+        if count == 0:
+            row = dict.fromkeys(ZONE_KEYS)
+        else:
+            ma, md, mp = sa[i] / count, sd[i] / count, sp[i] / count
+            position = "below" if mp < ma - TOL else "above" if mp > md + TOL else "within"
+            row = {"mean_adequate": _num(ma), "mean_desired": _num(md), "mean_p": _num(mp),
+                   "msa": _num(mp - ma), "mss": _num(mp - md), "position": position}
+        row["n"] = count
+        row["low_sample"] = count < min_sample
+        rows.append(row)
+    return rows
+
+
+def ipa_quadrants(importance: dict[str, float | None], performance: dict[str, float | None]) -> dict[str, dict]:
+    """Importance–performance quadrants (§5) around the means of the defined dimensions."""
+    both = [c for c in importance if importance[c] is not None and performance.get(c) is not None]
+    out = {}
+    mean_i = float(np.mean([importance[c] for c in both])) if both else None
+    mean_p = float(np.mean([performance[c] for c in both])) if both else None
+    for code in importance:
+        quadrant = None
+        if code in both:
+            high_i = importance[code] >= mean_i - TOL
+            high_p = performance[code] >= mean_p - TOL
+            quadrant = {
+                (True, False): "concentrate_here", (True, True): "keep_up",
+                (False, True): "possible_overkill", (False, False): "low_priority",
+            }[(high_i, high_p)]
+        out[code] = {"importance": importance[code], "performance": performance.get(code), "quadrant": quadrant}
+    return out
+
+
+def scope_result(design: Design, s: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Every §3–§5 figure of one scope from its summed running sums."""
+    ms = design.min_sample
+    items: dict[str, dict] = {}
+    n = s["item_n"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        st = sample_stats(n, s["item_d"] / n, exact_var(n, s["item_d"], s["item_d2"]))
+        rows = _stat_rows(st, s["item_e"] / n, s["item_p"] / n, ms)
+    items = dict(zip(design.item_codes, rows, strict=True))
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dim_rows = _stat_rows(_float_stats(s, "dim"), s["dim_e"] / s["dim_n"], s["dim_p"] / s["dim_n"], ms)
+        overall = _stat_rows(_float_stats(s, "overall"), s["overall_e"] / s["overall_n"],
+                             s["overall_p"] / s["overall_n"], ms)[0]
+        weighted = _stat_rows(_float_stats(s, "weighted"), np.nan, np.nan, ms)[0]
+        imp_n = int(s["importance_n"])
+        importance = s["importance_s1"] / imp_n if imp_n else np.full(len(design.dimension_codes), np.nan)
+    del weighted["mean_e"], weighted["mean_p"]
+
+    dimensions: dict[str, dict] = {}
+    for j, code in enumerate(design.dimension_codes):
+        row = dim_rows[j]
+        row["importance"] = _num(importance[j])
+        k = len(design.dimension_items(j))
+        n_cc = int(s[f"alpha{j}_n"])
+        for name, key in (("p", "alpha_p"), ("e", "alpha_e"), ("d", "alpha_gap")):
+            item_vars = exact_var(np.full(k, n_cc), s[f"alpha{j}_{name}_s1"], s[f"alpha{j}_{name}_s2"])
+            total_var = float(exact_var(n_cc, s[f"alpha{j}_{name}_t1"], s[f"alpha{j}_{name}_t2"]))
+            row[key] = _num(cronbach_alpha(k, n_cc, item_vars, total_var))
+        dimensions[code] = row
+
+    zone = None
+    if design.three_column and "zone_n" in s:
+        zone = {
+            "dimensions": dict(zip(design.dimension_codes, _zone_rows(
+                s["zdim_n"], s["zdim_a"], s["zdim_d"], s["zdim_p"], ms), strict=True)),
+            "items": dict(zip(design.item_codes, _zone_rows(
+                s["zone_n"], s["zone_a"], s["zone_d"], s["zone_p"], ms), strict=True)),
+        }
+
+    ipa = ipa_quadrants(
+        {c: dimensions[c]["importance"] for c in design.dimension_codes},
+        {c: dimensions[c]["mean_p"] for c in design.dimension_codes},
+    )
+    return {
+        "n_responses": int(s["responses"]),
+        "gap5": {"overall": overall, "weighted_overall": weighted, "dimensions": dimensions, "items": items},
+        "zone": zone,
+        "ipa": ipa,
+    }
+
+
+def compute_scopes(
+    design: Design, responses: Responses, scopes: dict[Any, list[int]], n_groups: int
+) -> dict[Any, dict[str, Any]]:
+    """§3–§5 figures for every scope; a scope is the list of groups it covers."""
+    sums = group_sums(design, responses, n_groups)
+    return {key: scope_result(design, scope_sums(sums, groups)) for key, groups in scopes.items()}
+
+
+def compute_one(design: Design, responses: Responses) -> dict[str, Any]:
+    """§3–§5 figures over all the given responses (one scope)."""
+    n_groups = int(responses.groups.max()) + 1 if len(responses.groups) else 1
+    return compute_scopes(design, responses, {None: list(range(n_groups))}, n_groups)[None]

@@ -1,0 +1,84 @@
+"""The frozen layout of an audit's answers and how they are packed into bytes.
+
+Pure: no Django. A response's answers are one byte per answer (0 = no opinion),
+all expectations in item order, then all perceptions, then, for three-column
+audits, all adequate levels. Importance is one byte per dimension.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+COLUMNS_TWO = ("expectation", "perception")
+COLUMNS_THREE = ("expectation", "perception", "adequate")
+
+
+@dataclass(frozen=True)
+class Layout:
+    item_codes: tuple[str, ...]
+    item_dimensions: tuple[int, ...]  # index into dimension_codes, per item
+    dimension_codes: tuple[str, ...]
+    scale: int
+    three_column: bool
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict[str, Any], *, scale: int, three_column: bool) -> Layout:
+        items, dims, dim_codes = [], [], []
+        for d_index, dimension in enumerate(snapshot["dimensions"]):
+            dim_codes.append(dimension["code"])
+            for item in dimension["items"]:
+                items.append(item["code"])
+                dims.append(d_index)
+        return cls(tuple(items), tuple(dims), tuple(dim_codes), scale, three_column)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return COLUMNS_THREE if self.three_column else COLUMNS_TWO
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_codes)
+
+    @property
+    def width(self) -> int:
+        return self.n_items * len(self.columns)
+
+    def pack_answers(self, answers: dict[str, dict[str, int | None]]) -> bytes:
+        """Pack {item: {column: value}} (already validated) into bytes."""
+        buf = bytearray(self.width)
+        for c_index, column in enumerate(self.columns):
+            base = c_index * self.n_items
+            for i_index, code in enumerate(self.item_codes):
+                value = answers.get(code, {}).get(column)
+                buf[base + i_index] = value or 0
+        return bytes(buf)
+
+    def unpack_answers(self, data: bytes) -> dict[str, dict[str, int | None]]:
+        raw = bytes(data)
+        out: dict[str, dict[str, int | None]] = {}
+        for i_index, code in enumerate(self.item_codes):
+            out[code] = {
+                column: (raw[c_index * self.n_items + i_index] or None)
+                for c_index, column in enumerate(self.columns)
+            }
+        return out
+
+    def pack_importance(self, points: dict[str, int] | None) -> bytes | None:
+        if not points:
+            return None
+        return bytes(points[code] for code in self.dimension_codes)
+
+    def unpack_importance(self, data: bytes | None) -> dict[str, int] | None:
+        if data is None:
+            return None
+        return dict(zip(self.dimension_codes, bytes(data), strict=True))
+
+    def split_matrix(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Split an (n × width) uint8 matrix of packed answers into E, P, A blocks."""
+        m = self.n_items
+        e, p = matrix[:, :m], matrix[:, m : 2 * m]
+        a = matrix[:, 2 * m : 3 * m] if self.three_column else None
+        return e, p, a
