@@ -181,6 +181,8 @@ def group_sums(design: Design, responses: Responses, n_groups: int) -> dict[str,
     p = np.where(pair, P, 0).astype(np.int16)
     d = p - e
     out.update(item_n=gsum(pair), item_e=gsum(e), item_p=gsum(p), item_d=gsum(d), item_d2=gsum(d * d))
+    # Every expectation answer, paired or not: the customer side of gap 1 (§6).
+    out.update(eall_n=gsum(E > 0), eall_s1=gsum(E.astype(np.int16)))
 
     # Dimensions (§3): a response counts when ⌈k/2⌉ of the k items have a pair.
     n = len(groups)
@@ -386,10 +388,35 @@ def scope_result(design: Design, s: dict[str, np.ndarray]) -> dict[str, Any]:
     )
     return {
         "n_responses": int(s["responses"]),
+        **gaps_1_to_4_pending(design, s),
         "gap5": {"overall": overall, "weighted_overall": weighted, "dimensions": dimensions, "items": items},
         "zone": zone,
         "ipa": ipa,
     }
+
+
+def gaps_1_to_4_pending(design: Design, s: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Gaps 1–4 in the §8 shape before managers, standards, delivery and promises exist:
+    every figure null, but the customer side of gap 1 (all expectation answers) filled."""
+    def blank(keys: tuple[str, ...]) -> dict[str, Any]:
+        return {
+            "overall": {"gap": None},
+            "dimensions": {c: {"gap": None} for c in design.dimension_codes},
+            "items": {c: dict.fromkeys(keys) for c in design.item_codes},
+        }
+
+    g_keys = ("gap", "mean_d", "standard", "n", "sd", "se", "ci_low", "ci_high", "p_value", "low_sample")
+    gap1 = blank(("gap", "mean_m", "mean_e", "n_managers", "n_customers", "p_value", "ci_low", "ci_high"))
+    for i, code in enumerate(design.item_codes):
+        n = int(s["eall_n"][i])
+        gap1["items"][code].update(
+            n_managers=0, n_customers=n, mean_e=_num(s["eall_s1"][i] / n) if n else None
+        )
+    gap3, gap4 = blank(g_keys), blank(g_keys + ("promised",))
+    for block in (gap3, gap4):
+        for row in block["items"].values():
+            row.update(n=0, low_sample=True)
+    return {"gap1": gap1, "gap2": blank(("gap", "standard", "mean_m")), "gap3": gap3, "gap4": gap4}
 
 
 def compute_scopes(

@@ -82,3 +82,70 @@ class Layout:
         e, p = matrix[:, :m], matrix[:, m : 2 * m]
         a = matrix[:, 2 * m : 3 * m] if self.three_column else None
         return e, p, a
+
+
+# ---------------------------------------------------------------- validation
+# Errors are {field path: [message]} so the API, the survey form and the importer
+# can all show them beside the offending field.
+
+ANSWER_COLUMNS = ("expectation", "perception", "adequate")
+
+
+def answer_value_error(value: Any, scale: int) -> str | None:
+    """Why a single answer is not an integer in 1..K or null, else None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"must be an integer from 1 to {scale}, or null for no opinion"
+    if not 1 <= value <= scale:
+        return f"{value} is outside the scale 1..{scale}"
+    return None
+
+
+def validate_answers(layout: Layout, answers: Any) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if answers is None:
+        return errors
+    if not isinstance(answers, dict):
+        return {"answers": ["must be an object keyed by item code"]}
+    known = set(layout.item_codes)
+    for code, columns in answers.items():
+        path = f"answers.{code}"
+        if code not in known:
+            errors[path] = [f'unknown item "{code}"']
+            continue
+        if not isinstance(columns, dict):
+            errors[path] = ["must be an object with expectation, perception" +
+                            (" and adequate" if layout.three_column else "")]
+            continue
+        for column, value in columns.items():
+            if column not in ANSWER_COLUMNS:
+                errors[f"{path}.{column}"] = [f'unknown answer "{column}"']
+            elif column == "adequate" and not layout.three_column and value is not None:
+                errors[f"{path}.{column}"] = ["this audit is two-column: it has no adequate level"]
+            elif message := answer_value_error(value, layout.scale):
+                errors[f"{path}.{column}"] = [message]
+    return errors
+
+
+def validate_importance(layout: Layout, importance: Any) -> dict[str, list[str]]:
+    """All dimensions, integers ≥ 0 summing to exactly 100; None or {} means none (§3)."""
+    if importance is None or importance == {}:
+        return {}
+    if not isinstance(importance, dict):
+        return {"importance": ["must be an object of points keyed by dimension code, or null"]}
+    errors: dict[str, list[str]] = {}
+    for code, points in importance.items():
+        if code not in layout.dimension_codes:
+            errors[f"importance.{code}"] = [f'unknown dimension "{code}"']
+        elif isinstance(points, bool) or not isinstance(points, int) or not 0 <= points <= 100:
+            errors[f"importance.{code}"] = ["must be a whole number of points from 0 to 100"]
+    if errors:
+        return errors
+    missing = [c for c in layout.dimension_codes if c not in importance]
+    if missing:
+        return {"importance": [f"give points to every dimension (missing: {', '.join(missing)})"]}
+    total = sum(importance.values())
+    if total != 100:
+        return {"importance": [f"points must sum to exactly 100 (they sum to {total})"]}
+    return {}

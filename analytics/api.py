@@ -1,0 +1,77 @@
+"""REST API for gap results and recomputes (METHOD.md §8)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics.selectors import UnitNotInAudit, audit_gaps, job_get
+from analytics.services import audit_recompute_request
+from surveys.models import Audit
+
+JobSerializer = inline_serializer(
+    "ComputeJob",
+    {
+        "task_id": serializers.UUIDField(),
+        "audit": serializers.CharField(),
+        "status": serializers.ChoiceField(["queued", "running", "done", "failed"]),
+        "created_at": serializers.DateTimeField(),
+        "started_at": serializers.DateTimeField(allow_null=True),
+        "finished_at": serializers.DateTimeField(allow_null=True),
+        "error": serializers.CharField(allow_blank=True),
+    },
+)
+
+
+def job_body(job) -> dict:
+    return {
+        "task_id": str(job.pk),
+        "audit": job.audit.slug,
+        "status": job.status,
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "error": job.error,
+    }
+
+
+class AuditGaps(APIView):
+    """The latest computed gaps of an audit, or of one unit and its descendants."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("unit", str, description="Unit code (includes its descendants).")],
+        responses={
+            200: OpenApiResponse(description="The METHOD.md §8 result."),
+            400: OpenApiResponse(description="Unknown unit."),
+            404: OpenApiResponse(description="No such audit."),
+        },
+    )
+    def get(self, request, slug: str) -> Response:
+        audit = get_object_or_404(Audit, slug=slug)
+        try:
+            body = audit_gaps(audit=audit, unit_code=request.query_params.get("unit") or None)
+        except UnitNotInAudit as exc:
+            return Response({"unit": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(body)
+
+
+class AuditRecompute(APIView):
+    """Start a recompute; poll it at /api/tasks/{task_id}/."""
+
+    @extend_schema(request=None, responses={202: JobSerializer, 404: OpenApiResponse(description="No such audit.")})
+    def post(self, request, slug: str) -> Response:
+        audit = get_object_or_404(Audit, slug=slug)
+        job = audit_recompute_request(audit=audit)
+        return Response(job_body(job), status=status.HTTP_202_ACCEPTED)
+
+
+class TaskDetail(APIView):
+    @extend_schema(responses={200: JobSerializer, 404: OpenApiResponse(description="No such task.")})
+    def get(self, request, task_id: str) -> Response:
+        job = job_get(job_id=task_id)
+        if job is None:
+            return Response({"detail": "No such task."}, status=status.HTTP_404_NOT_FOUND)
+        return Response(job_body(job))

@@ -1,0 +1,51 @@
+"""Reads: stored gap results in the METHOD.md §8 shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analytics.models import ComputeJob, GapResult
+from surveys.models import Audit, Unit
+
+
+class UnitNotInAudit(LookupError):
+    pass
+
+
+def audit_gaps(*, audit: Audit, unit_code: str | None = None) -> dict[str, Any]:
+    """The latest computed §8 result of the audit, or of one unit (with its descendants)."""
+    unit = None
+    if unit_code:
+        unit = Unit.objects.filter(code=unit_code).first()
+        if unit is None:
+            raise UnitNotInAudit(f'unknown unit "{unit_code}"')
+    result = GapResult.objects.filter(audit=audit, unit=unit).only("payload", "computed_at").first()
+    if result is None and unit is not None and audit.computed_at is not None:
+        raise UnitNotInAudit(f'unit "{unit_code}" is not part of audit "{audit.slug}"')
+    payload = dict(result.payload) if result else {}
+    return {
+        "audit": audit.slug,
+        "unit": unit.code if unit else None,
+        "scale": audit.scale,
+        "format": audit.format,
+        "status": audit.result_status,
+        "computed_at": result.computed_at.isoformat() if result else None,
+        "n_responses": payload.get("n_responses", 0),
+        "gap5": payload.get("gap5"),
+        "gap1": payload.get("gap1"),
+        "gap2": payload.get("gap2"),
+        "gap3": payload.get("gap3"),
+        "gap4": payload.get("gap4"),
+        "zone": payload.get("zone"),
+        "ipa": payload.get("ipa"),
+    }
+
+
+def unit_results(*, audit: Audit) -> dict[str, dict[str, Any]]:
+    """Every stored per-unit payload, by unit code (for the heat map)."""
+    rows = GapResult.objects.filter(audit=audit, unit__isnull=False).select_related("unit")
+    return {r.unit.code: r.payload for r in rows}
+
+
+def job_get(*, job_id: str) -> ComputeJob | None:
+    return ComputeJob.objects.select_related("audit").filter(pk=job_id).first()

@@ -1,0 +1,112 @@
+"""Writes: mark audits stale, compute and store their gap results."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from analytics import gaps
+from analytics.models import ComputeJob, GapResult
+from surveys.models import Audit
+
+log = logging.getLogger(__name__)
+
+
+def audit_data_changed(*, audit_id: int) -> None:
+    """Mark the audit stale and enqueue one recompute once the transaction commits.
+
+    Only the first change after a recompute started enqueues: a burst of
+    submissions finds `recompute_queued` already set and adds nothing.
+    """
+    Audit.objects.filter(pk=audit_id).update(data_version=F("data_version") + 1)
+    if Audit.objects.filter(pk=audit_id, recompute_queued=False).update(recompute_queued=True):
+        transaction.on_commit(lambda: _enqueue(audit_id=audit_id, job_id=None))
+
+
+def audit_recompute_request(*, audit: Audit) -> ComputeJob:
+    """Queue a recompute that can be polled by its job id."""
+    job = ComputeJob.objects.create(audit=audit)
+    Audit.objects.filter(pk=audit.pk).update(recompute_queued=True)
+    transaction.on_commit(lambda: _enqueue(audit_id=audit.pk, job_id=str(job.pk), delay=0))
+    return job
+
+
+def _enqueue(*, audit_id: int, job_id: str | None, delay: float | None = None) -> None:
+    from analytics.tasks import audit_compute_task
+
+    countdown = settings.GAP_RECOMPUTE_DELAY if delay is None else delay
+    kwargs = {"audit_id": audit_id, "job_id": job_id}
+    if job_id:
+        audit_compute_task.apply_async(kwargs=kwargs, countdown=countdown, task_id=job_id)
+    else:
+        audit_compute_task.apply_async(kwargs=kwargs, countdown=countdown)
+
+
+def audit_design(*, audit: Audit) -> gaps.Design:
+    from surveys.selectors import audit_layout
+
+    layout = audit_layout(audit=audit)
+    return gaps.Design(
+        item_codes=layout.item_codes, item_dimensions=layout.item_dimensions,
+        dimension_codes=layout.dimension_codes, scale=audit.scale,
+        three_column=audit.three_column, min_sample=audit.min_sample,
+    )
+
+
+def audit_figures(*, audit: Audit) -> dict[int | None, dict]:
+    """§3–§5 figures (plus gap 1–4 placeholders) for the audit (key None) and each unit id."""
+    from surveys.selectors import audit_layout, audit_scope_units, response_matrix
+
+    layout = audit_layout(audit=audit)
+    design = audit_design(audit=audit)
+    unit_ids, matrix, importance = response_matrix(audit=audit, layout=layout)
+    units, covers = audit_scope_units(audit=audit)
+    group_of = {uid: i for i, uid in enumerate(sorted(set(units) | set(np.unique(unit_ids).tolist())))}
+    lookup = np.zeros(max(group_of, default=0) + 1, dtype=np.int64)
+    for uid, g in group_of.items():
+        lookup[uid] = g
+    e, p, a = layout.split_matrix(matrix)
+    responses = gaps.Responses(
+        groups=lookup[unit_ids] if len(unit_ids) else np.zeros(0, np.int64),
+        expectation=e, perception=p, adequate=a, importance=importance,
+    )
+    scopes: dict[int | None, list[int]] = {None: list(group_of.values())}
+    for uid, cover in covers.items():
+        scopes[uid] = [group_of[c] for c in cover if c in group_of]
+    return gaps.compute_scopes(design, responses, scopes, len(group_of) or 1)
+
+
+def audit_compute(*, audit_id: int, job_id: str | None = None) -> None:
+    """Compute every figure for the audit and each of its units, and store them."""
+    Audit.objects.filter(pk=audit_id).update(recompute_queued=False, computing=True)
+    if job_id:
+        ComputeJob.objects.filter(pk=job_id).update(status=ComputeJob.Status.RUNNING, started_at=timezone.now())
+    try:
+        audit = Audit.objects.get(pk=audit_id)
+        version = audit.data_version
+        figures = audit_figures(audit=audit)
+        now = timezone.now()
+        with transaction.atomic():
+            GapResult.objects.filter(audit_id=audit_id).delete()
+            GapResult.objects.bulk_create(
+                GapResult(audit_id=audit_id, unit_id=uid, payload=payload, computed_at=now)
+                for uid, payload in figures.items()
+            )
+            Audit.objects.filter(pk=audit_id).update(
+                computed_version=version, computed_at=now, computing=False
+            )
+        if job_id:
+            ComputeJob.objects.filter(pk=job_id).update(status=ComputeJob.Status.DONE, finished_at=timezone.now())
+    except Exception as exc:
+        Audit.objects.filter(pk=audit_id).update(computing=False)
+        if job_id:
+            ComputeJob.objects.filter(pk=job_id).update(
+                status=ComputeJob.Status.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
+            )
+        log.exception("recompute of audit %s failed", audit_id)
+        raise

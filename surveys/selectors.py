@@ -1,0 +1,102 @@
+"""Reads: units in an audit's scope, layouts, response matrices."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+from django.db import connection
+from django.db.models import Count
+
+from surveys.layout import Layout
+from surveys.models import Audit, Response, Unit
+
+
+def audit_layout(*, audit: Audit) -> Layout:
+    return Layout.from_snapshot(audit.instrument_snapshot, scale=audit.scale, three_column=audit.three_column)
+
+
+def unit_tree() -> tuple[dict[int, Unit], dict[int | None, list[int]]]:
+    """All units by id, and the children ids of each unit id (None: top level)."""
+    units = {u.pk: u for u in Unit.objects.only("id", "code", "name", "parent_id")}
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for unit in units.values():
+        children[unit.parent_id].append(unit.pk)
+    return units, children
+
+
+def descendant_ids(unit_id: int, children: dict[int | None, list[int]]) -> list[int]:
+    """The unit and every unit below it."""
+    out, stack = [], [unit_id]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(children.get(current, ()))
+    return out
+
+
+def audit_unit_ids(*, audit: Audit) -> dict[str, int]:
+    """Codes → ids of the units that may answer the audit: its units and their descendants."""
+    cached = getattr(audit, "_unit_ids", None)
+    if cached is None:
+        units, children = unit_tree()
+        cached = {}
+        for root in audit.units.values_list("id", flat=True):
+            for uid in descendant_ids(root, children):
+                cached[units[uid].code] = uid
+        audit._unit_ids = cached
+    return cached
+
+
+def audit_scope_units(*, audit: Audit) -> tuple[dict[int, Unit], dict[int, list[int]]]:
+    """Every unit the audit reports on (its units, their descendants and ancestors),
+    each with the ids of the units its figures cover (itself and its descendants)."""
+    units, children = unit_tree()
+    member_ids = set(audit_unit_ids(audit=audit).values())
+    scoped = set(member_ids)
+    for uid in member_ids:
+        parent = units[uid].parent_id
+        while parent is not None and parent not in scoped:
+            scoped.add(parent)
+            parent = units[parent].parent_id
+    return {uid: units[uid] for uid in scoped}, {uid: descendant_ids(uid, children) for uid in scoped}
+
+
+def audits_with_counts():
+    return Audit.objects.select_related("instrument").annotate(n_responses=Count("responses"))
+
+
+def response_matrix(*, audit: Audit, layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(unit ids, packed answers (n × width) uint8, importance (n × dimensions) int16, -1 = none).
+
+    On PostgreSQL the rows travel as one aggregated bytea: a million responses
+    arrive in one value instead of a million tuples.
+    """
+    nd = len(layout.dimension_codes)
+    row = 4 + layout.width + nd
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with connection.connection.cursor(binary=True) as cursor:
+            cursor.execute(
+                "SELECT count(*), string_agg(int4send(unit_id::int) || answers"
+                " || coalesce(importance, decode(repeat('ff', %s), 'hex')), ''::bytea)"
+                " FROM surveys_response WHERE audit_id = %s",
+                [nd, audit.pk],
+            )
+            n, blob = cursor.fetchone()
+        blob = bytes(blob or b"")
+    else:
+        parts, n = [], 0
+        filler = b"\xff" * nd
+        for unit_id, answers, importance in Response.objects.filter(audit=audit).values_list(
+            "unit_id", "answers", "importance"
+        ).iterator(chunk_size=5000):
+            parts.append(int(unit_id).to_bytes(4, "big") + bytes(answers) + (bytes(importance) if importance is not None else filler))
+            n += 1
+        blob = b"".join(parts)
+    data = np.frombuffer(blob, dtype=np.uint8).reshape(n, row) if n else np.zeros((0, row), np.uint8)
+    unit_ids = np.ascontiguousarray(data[:, :4]).view(">i4").ravel().astype(np.int64)
+    answers = data[:, 4 : 4 + layout.width]
+    importance = data[:, 4 + layout.width :].astype(np.int16)
+    importance[importance == 255] = -1
+    return unit_ids, answers, importance

@@ -1,0 +1,138 @@
+"""Writes: audits and customer responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from analytics.services import audit_data_changed
+from surveys.instruments import instrument_export
+from surveys.layout import Layout, validate_answers, validate_importance
+from surveys.models import Audit, Instrument, Response, Unit
+from surveys.selectors import audit_layout, audit_unit_ids
+
+
+class ValidationFailed(ValueError):
+    """Bad input; `errors` maps each field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+
+
+def units_ensure(*, codes: Iterable[str]) -> list[Unit]:
+    """The units with these codes; the missing ones are created at the top level."""
+    codes = list(dict.fromkeys(codes))
+    existing = {u.code: u for u in Unit.objects.filter(code__in=codes)}
+    for code in codes:
+        if code not in existing:
+            existing[code] = Unit.objects.create(code=code, name=code)
+    return [existing[c] for c in codes]
+
+
+@transaction.atomic
+def audit_create(
+    *,
+    slug: str,
+    title: str,
+    instrument: Instrument,
+    units: Iterable[Unit],
+    scale: int = 7,
+    format: str = Audit.Format.TWO_COLUMN,
+    min_sample: int = 5,
+    is_open: bool = True,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+) -> Audit:
+    audit = Audit.objects.create(
+        slug=slug, title=title, instrument=instrument,
+        instrument_snapshot=instrument_export(instrument=instrument),
+        scale=scale, format=format, min_sample=min_sample, is_open=is_open,
+        period_start=period_start, period_end=period_end,
+    )
+    audit.units.set(list(units))
+    audit_data_changed(audit_id=audit.pk)
+    return audit
+
+
+@transaction.atomic
+def audit_update(*, audit: Audit, units: Iterable[Unit] | None = None, **fields: Any) -> Audit:
+    """Change an audit; instrument, scale and format only while it has no responses."""
+    frozen = ("instrument", "scale", "format")
+    changes_layout = any(k in fields and fields[k] != getattr(audit, k) for k in frozen)
+    if changes_layout and audit.responses.exists():
+        raise ValidationFailed({
+            k: ["cannot change once the audit has responses"] for k in frozen
+            if k in fields and fields[k] != getattr(audit, k)
+        })
+    for key, value in fields.items():
+        setattr(audit, key, value)
+    if changes_layout:
+        audit.instrument_snapshot = instrument_export(instrument=audit.instrument)
+    audit.save()
+    if units is not None:
+        audit.units.set(list(units))
+    audit_data_changed(audit_id=audit.pk)
+    return audit
+
+
+def response_validate(
+    *, audit: Audit, layout: Layout, unit_code: Any, answers: Any, importance: Any, channel: Any
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not audit.is_open:
+        errors["audit"] = ["this audit is closed and accepts no more responses"]
+    if not isinstance(unit_code, str) or not unit_code:
+        errors["unit"] = ["a unit code is required"]
+    elif unit_code not in audit_unit_ids(audit=audit):
+        errors["unit"] = [f'unknown unit "{unit_code}" for this audit']
+    if channel is not None and (not isinstance(channel, str) or len(channel) > 64):
+        errors["channel"] = ["must be text of at most 64 characters, or null"]
+    errors.update(validate_answers(layout, answers))
+    errors.update(validate_importance(layout, importance))
+    return errors
+
+
+def response_submit(
+    *,
+    audit: Audit,
+    submission_id: uuid.UUID,
+    unit_code: str,
+    answers: dict[str, dict[str, int | None]] | None,
+    importance: dict[str, int] | None = None,
+    channel: str | None = None,
+    submitted_at: dt.datetime | None = None,
+) -> tuple[Response, bool]:
+    """Store one response; the same submission_id again returns the stored one.
+
+    Returns (response, created). Raises ValidationFailed and writes nothing on bad input.
+    """
+    existing = Response.objects.filter(audit=audit, submission_id=submission_id).first()
+    if existing is not None:
+        return existing, False
+    layout = audit_layout(audit=audit)
+    errors = response_validate(
+        audit=audit, layout=layout, unit_code=unit_code, answers=answers,
+        importance=importance, channel=channel,
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    unit_id = audit_unit_ids(audit=audit)[unit_code]
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                audit=audit, unit_id=unit_id, submission_id=submission_id,
+                channel=channel or "", submitted_at=submitted_at or timezone.now(),
+                answers=layout.pack_answers(answers or {}),
+                importance=layout.pack_importance(importance),
+            )
+            audit_data_changed(audit_id=audit.pk)
+    except IntegrityError:
+        # A concurrent double submit won the race: answer with its row.
+        return Response.objects.get(audit=audit, submission_id=submission_id), False
+    return response, True
