@@ -119,11 +119,11 @@ def exact_var(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
         return num.astype(float) / (n * (n - 1)).astype(float)
 
 
-def float_var(n: np.ndarray, s1: np.ndarray, s2: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Sample variance from float sums; exactly 0 when min and max agree."""
+def float_var(n: np.ndarray, m2: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Sample variance from the sum of squared deviations; exactly 0 when min and max agree."""
     n = np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        var = (s2 - s1 * s1 / n) / (n - 1)
+        var = m2 / (n - 1)
     return np.where(hi - lo <= TOL, 0.0, var)
 
 
@@ -215,11 +215,18 @@ def group_sums(design: Design, responses: Responses, n_groups: int) -> dict[str,
             out[f"alpha{j}_{key}"] = value
 
     def float_sample(prefix: str, values: np.ndarray, extra: dict[str, np.ndarray]) -> None:
+        # Sums of squared deviations from each group's own mean (two passes), combined
+        # across groups with Chan's formula in scope_sums: Σx² − (Σx)²/n cancels badly.
         ok = ~np.isnan(values)
         clean = np.where(ok, values, 0.0)
-        out[f"{prefix}_n"] = gsum(ok)
-        out[f"{prefix}_s1"] = gsum(clean)
-        out[f"{prefix}_s2"] = gsum(clean * clean)
+        n_g = gsum(ok)
+        s1_g = gsum(clean)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean_g = np.where(n_g > 0, s1_g / np.where(n_g > 0, n_g, 1), 0.0)
+        dev = np.where(ok, values - mean_g[groups], 0.0)
+        out[f"{prefix}_n"] = n_g
+        out[f"{prefix}_s1"] = s1_g
+        out[f"{prefix}_m2"] = gsum(dev * dev)
         out[f"{prefix}_min"] = gmin(np.where(ok, values, np.inf))
         out[f"{prefix}_max"] = gmax(np.where(ok, values, -np.inf))
         for key, value in extra.items():
@@ -264,7 +271,16 @@ def scope_sums(sums: dict[str, np.ndarray], groups: list[int] | np.ndarray) -> d
     idx = np.asarray(groups, dtype=np.int64)
     out = {}
     for key, value in sums.items():
-        if key.endswith("_min"):
+        if key.endswith("_m2"):
+            # Chan et al.: M2 = Σ M2_g + Σ n_g (mean_g − mean)².
+            prefix = key[:-3]
+            n_g, s1_g = sums[f"{prefix}_n"][idx], sums[f"{prefix}_s1"][idx]
+            n = n_g.sum(axis=0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mean = s1_g.sum(axis=0) / np.where(n > 0, n, 1)
+                mean_g = np.where(n_g > 0, s1_g / np.where(n_g > 0, n_g, 1), mean)
+            out[key] = value[idx].sum(axis=0) + (n_g * (mean_g - mean) ** 2).sum(axis=0)
+        elif key.endswith("_min"):
             out[key] = value[idx].min(axis=0) if len(idx) else np.full(value.shape[1:], np.inf)
         elif key.endswith("_max"):
             out[key] = value[idx].max(axis=0) if len(idx) else np.full(value.shape[1:], -np.inf)
@@ -302,7 +318,7 @@ def _float_stats(s: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]
     n = s[f"{prefix}_n"]
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = s[f"{prefix}_s1"] / n
-    var = float_var(n, s[f"{prefix}_s1"], s[f"{prefix}_s2"], s[f"{prefix}_min"], s[f"{prefix}_max"])
+    var = float_var(n, s[f"{prefix}_m2"], s[f"{prefix}_min"], s[f"{prefix}_max"])
     return sample_stats(n, mean, var)
 
 

@@ -1,0 +1,28 @@
+"""Float dimension/overall scores must keep §2's 1e-9 agreement on large audits."""
+
+import math
+
+import numpy as np
+
+from analytics.gaps import Design, Responses, compute_one
+
+from ._helpers import approx
+
+
+def test_dimension_sd_is_accurate_for_a_large_nearly_constant_sample():
+    # n = 200 000 responses on a 3-item dimension: every response has E = 1, P = 7
+    # (score 6) except the first, whose T1 has P = 6 (d = 5+6+6 = 17 -> score 17/3).
+    # mean = 6 − (1/3)/n; SS = (1/3)²·(1 − 1/n) = (n − 1)/(9n)
+    # var = SS/(n − 1) = 1/(9n) -> sd = 1/(3·sqrt(n)); se = sd/sqrt(n) = 1/(3n)
+    n = 200_000
+    dsg = Design(("T1", "T2", "T3"), (0, 0, 0), ("t",), 7, False)
+    E = np.full((n, 3), 1, dtype=np.uint8)
+    P = np.full((n, 3), 7, dtype=np.uint8)
+    P[0, 0] = 6
+    res = compute_one(dsg, Responses(groups=np.zeros(n, dtype=np.int64), expectation=E, perception=P,
+                                     adequate=None, importance=np.full((n, 1), -1, dtype=np.int16)))
+    for fig in (res["gap5"]["dimensions"]["t"], res["gap5"]["overall"]):
+        assert fig["n"] == n
+        assert fig["gap"] == approx(6 - 1 / (3 * n))
+        assert fig["sd"] == approx(1 / (3 * math.sqrt(n)))
+        assert fig["se"] == approx(1 / (3 * n))
