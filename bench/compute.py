@@ -1,0 +1,286 @@
+"""Benchmark: full gap recompute at scale, against the analyst's pandas script.
+
+    .venv/bin/python bench/compute.py [-n 1000000] [--seed 7] [--units 50]
+
+Generates N seeded synthetic responses (~3% missing answers, importance on
+two thirds of them) over 50 halls in 5 regions of one chain, bulk-imports them
+into PostgreSQL through the METHOD.md §9 CSV importer, then times, each in its
+own process so that peak memory is its own:
+
+- import:    `responses_import` of the §9 CSV (1M rows);
+- recompute: `audit_compute` (every gap-5, alpha, zone and IPA figure for the
+             audit and each of its 56 units, read from PostgreSQL and stored);
+- results:   GET /api/audits/<slug>/gaps/?unit=… through Django's test client;
+- analyst:   the same figures the way an analyst would write them: pandas on
+             the long-format CSV (one row per answer), groupby per unit.
+
+Needs PostgreSQL (DATABASE_URL, default a scratch database `gapaudit_bench` on
+127.0.0.1). Prints seconds and peak memory per phase and the analyst/recompute
+ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/gapaudit_bench"
+SLUG = "bench"
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def django_setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gapaudit.settings")
+    os.environ.setdefault("SECRET_KEY", "bench")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    import django
+
+    django.setup()
+
+
+# ---------------------------------------------------------------- data
+
+
+def synthetic(n: int, seed: int, n_units: int, n_items: int, item_dims: np.ndarray, n_dims: int):
+    """Seeded answers on a 1..7 scale: (unit index, E, P (uint8, 0 = missing), W (-1 = none))."""
+    rng = np.random.default_rng(seed)
+    unit = rng.integers(0, n_units, n)
+    unit_shift = rng.normal(0, 0.4, n_units)[unit]
+    person = rng.normal(0, 0.7, n)
+    item_e = rng.uniform(5.3, 6.5, n_items)
+    item_p = rng.uniform(4.3, 6.0, n_items)
+    e = np.clip(np.rint(item_e + 0.5 * person[:, None] + rng.normal(0, 0.8, (n, n_items))), 1, 7)
+    p = np.clip(np.rint(item_p + unit_shift[:, None] + person[:, None] + rng.normal(0, 1.0, (n, n_items))), 1, 7)
+    e = e.astype(np.uint8)
+    p = p.astype(np.uint8)
+    e[rng.random((n, n_items)) < 0.03] = 0
+    p[rng.random((n, n_items)) < 0.03] = 0
+    weights = np.full((n, n_dims), -1, dtype=np.int16)
+    has = rng.random(n) < 2 / 3
+    raw = rng.dirichlet(np.ones(n_dims) * 3, has.sum()) * 100
+    pts = np.floor(raw).astype(np.int16)
+    pts[:, 0] += 100 - pts.sum(axis=1)
+    weights[has] = pts
+    return unit, e, p, weights
+
+
+def phase_setup(args) -> dict:
+    """Fresh database, units, audit, and the two CSV files."""
+    import pandas as pd
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from surveys.models import Instrument, Unit
+    from surveys.selectors import audit_layout
+    from surveys.services import audit_create
+
+    chain = Unit.objects.create(code="CHAIN", name="Chain")
+    regions = [Unit.objects.create(code=f"R{r}", name=f"Region {r}", parent=chain) for r in range(5)]
+    halls = [
+        Unit.objects.create(code=f"H{h:02d}", name=f"Hall {h}", parent=regions[h % 5]) for h in range(args.units)
+    ]
+    audit = audit_create(slug=SLUG, title="Benchmark", instrument=Instrument.objects.get(code="servqual"),
+                         units=[chain], scale=7)
+    layout = audit_layout(audit=audit)
+    item_dims = np.array(layout.item_dimensions)
+    unit, e, p, w = synthetic(args.n, args.seed, args.units, layout.n_items, item_dims, len(layout.dimension_codes))
+    codes = np.array([h.code for h in halls])
+    started = time.perf_counter()
+    rng = np.random.default_rng(args.seed + 1)
+    ids = [f"{a:016x}{b:016x}" for a, b in rng.integers(0, 2**63, (args.n, 2), dtype=np.int64).tolist()]
+    ids = [f"{s[:8]}-{s[8:12]}-4{s[13:16]}-a{s[17:20]}-{s[20:32]}" for s in ids]
+    cols: dict[str, object] = {"submission_id": ids, "unit": codes[unit], "channel": "kiosk", "submitted_at": ""}
+    for i, code in enumerate(layout.item_codes):
+        cols[f"E_{code}"] = np.where(e[:, i] > 0, e[:, i].astype(str), "")
+    for i, code in enumerate(layout.item_codes):
+        cols[f"P_{code}"] = np.where(p[:, i] > 0, p[:, i].astype(str), "")
+    for j, code in enumerate(layout.dimension_codes):
+        cols[f"W_{code}"] = np.where(w[:, j] >= 0, w[:, j].astype(str), "")
+    OUT.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(cols).to_csv(OUT / "responses.csv", index=False)
+    # The analyst's long format: one row per answer, importance in its own file.
+    item_codes = np.array(layout.item_codes)
+    dim_codes = np.array(layout.dimension_codes)
+    rid = np.repeat(np.arange(args.n), layout.n_items)
+    long = pd.DataFrame({
+        "response": rid,
+        "unit": codes[unit][rid],
+        "dimension": np.tile(dim_codes[item_dims], args.n),
+        "item": np.tile(item_codes, args.n),
+        "expectation": pd.array(np.where(e.ravel() > 0, e.ravel(), 0), dtype="Int8"),
+        "perception": pd.array(np.where(p.ravel() > 0, p.ravel(), 0), dtype="Int8"),
+    })
+    long.loc[long["expectation"] == 0, "expectation"] = pd.NA
+    long.loc[long["perception"] == 0, "perception"] = pd.NA
+    long.to_csv(OUT / "answers_long.csv", index=False)
+    has = w[:, 0] >= 0
+    imp = pd.DataFrame(w[has], columns=list(layout.dimension_codes))
+    imp.insert(0, "unit", codes[unit][has])
+    imp.insert(0, "response", np.flatnonzero(has))
+    imp.to_csv(OUT / "importance.csv", index=False)
+    tree = {h.code: [h.code, h.parent.code, "CHAIN"] for h in halls}
+    (OUT / "tree.json").write_text(json.dumps(tree))
+    return {"files_s": time.perf_counter() - started}
+
+
+def phase_import(args) -> dict:
+    from surveys.exchange import responses_import
+
+    from surveys.models import Audit
+
+    audit = Audit.objects.get(slug=SLUG)
+    content = (OUT / "responses.csv").read_bytes()
+    started = time.perf_counter()
+    report = responses_import(audit=audit, filename="responses.csv", content=content)
+    return {"seconds": time.perf_counter() - started, "created": report.created, "peak_mb": peak_mb()}
+
+
+def phase_recompute(args) -> dict:
+    from analytics.models import GapResult
+    from analytics.services import audit_compute
+    from surveys.models import Audit
+
+    audit = Audit.objects.get(slug=SLUG)
+    times = []
+    for _ in range(2):
+        started = time.perf_counter()
+        audit_compute(audit_id=audit.pk)
+        times.append(time.perf_counter() - started)
+    return {"seconds": min(times), "runs": times, "scopes": GapResult.objects.filter(audit=audit).count(),
+            "peak_mb": peak_mb()}
+
+
+def phase_results(args) -> dict:
+    from django.test import Client
+
+    client = Client()
+    timings = []
+    for i in range(200):
+        unit = ["", "?unit=R1", "?unit=H07", "?unit=CHAIN"][i % 4]
+        started = time.perf_counter()
+        response = client.get(f"/api/audits/{SLUG}/gaps/{unit}")
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.content[:200]
+    timings.sort()
+    return {"mean_ms": 1000 * sum(timings[10:]) / len(timings[10:]), "p95_ms": 1000 * timings[int(0.95 * len(timings))],
+            "n_responses": response.json()["n_responses"]}
+
+
+def phase_analyst(args) -> dict:
+    """What an analyst would write: pandas on the long CSV, every figure per scope."""
+    import pandas as pd
+    from scipy import stats
+
+    started = time.perf_counter()
+    long = pd.read_csv(OUT / "answers_long.csv", dtype={"expectation": "float64", "perception": "float64"})
+    imp = pd.read_csv(OUT / "importance.csv")
+    read_s = time.perf_counter() - started
+    tree = json.loads((OUT / "tree.json").read_text())
+    scopes = {None: list(tree)}
+    for hall, path in tree.items():
+        for unit in path:
+            scopes.setdefault(unit, []).append(hall)
+
+    def describe(x: pd.Series) -> dict:
+        x = x.dropna()
+        n = len(x)
+        sd = x.std(ddof=1) if n > 1 else np.nan
+        se = sd / np.sqrt(n) if n > 1 else np.nan
+        t = stats.t.ppf(0.975, n - 1) if n > 1 else np.nan
+        p = stats.ttest_1samp(x, 0).pvalue if n > 1 and sd > 0 else np.nan
+        return {"gap": x.mean(), "n": n, "sd": sd, "se": se, "ci_low": x.mean() - t * se,
+                "ci_high": x.mean() + t * se, "p_value": p}
+
+    results = {}
+    for scope, halls in scopes.items():
+        df = long[long["unit"].isin(halls)]
+        pairs = df.dropna(subset=["expectation", "perception"]).assign(d=lambda f: f.perception - f.expectation)
+        items = {item: describe(g["d"]) for item, g in pairs.groupby("item")}
+        k = df.groupby("dimension")["item"].nunique()
+        per = pairs.groupby(["response", "dimension"]).agg(
+            d=("d", "mean"), e=("expectation", "mean"), p=("perception", "mean"), cnt=("d", "size"))
+        per = per[per["cnt"] >= np.ceil(k.reindex(per.index.get_level_values(1)).to_numpy() / 2)]
+        dims = {dim: describe(g["d"]) for dim, g in per.groupby(level="dimension")}
+        wide = per["d"].unstack()
+        overall = describe(wide.dropna().mean(axis=1))
+        w = imp[imp["unit"].isin(halls)].set_index("response")
+        both = wide.dropna().join(w, how="inner", rsuffix="_w")
+        weighted = describe(sum(both[c] * both[f"{c}_w"] / 100 for c in k.index))
+        alphas = {}
+        for dim, g in pairs.groupby("dimension"):
+            for col in ("perception", "expectation", "d"):
+                m = g.pivot(index="response", columns="item", values=col).dropna()
+                if len(m) > 1 and m.shape[1] > 1:
+                    alphas[(dim, col)] = m.shape[1] / (m.shape[1] - 1) * (
+                        1 - m.var(ddof=1).sum() / m.sum(axis=1).var(ddof=1))
+        importance = w[list(k.index)].mean()
+        results[scope] = (items, dims, overall, weighted, alphas, importance)
+    return {"seconds": time.perf_counter() - started, "read_s": read_s,
+            "compute_s": time.perf_counter() - started - read_s, "peak_mb": peak_mb(), "scopes": len(results)}
+
+
+PHASES = {"setup": phase_setup, "import": phase_import, "recompute": phase_recompute,
+          "results": phase_results, "analyst": phase_analyst}
+
+
+def run_phase(name: str, args, env: dict) -> dict:
+    cmd = [sys.executable, __file__, "--phase", name, "-n", str(args.n), "--seed", str(args.seed),
+           "--units", str(args.units)]
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--units", type=int, default=50)
+    parser.add_argument("--phase", choices=sorted(PHASES))
+    args = parser.parse_args()
+    if args.phase:
+        if args.phase != "analyst":
+            django_setup()
+        print(json.dumps(PHASES[args.phase](args)))
+        return
+
+    url = os.getenv("BENCH_DATABASE_URL", DEFAULT_DB)
+    db = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db}"')
+        conn.execute(f'CREATE DATABASE "{db}"')
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECRET_KEY": "bench", "REDIS_URL": ""}
+    print(f"GapAudit compute benchmark: N = {args.n:,} responses, {args.units} halls, seed {args.seed}")
+    setup = run_phase("setup", args, env)
+    print(f"  generated the CSV files in {setup['files_s']:.1f} s")
+    imp = run_phase("import", args, env)
+    print(f"  import     {imp['seconds']:8.2f} s   peak {imp['peak_mb']:7.0f} MB   ({imp['created']:,} rows)")
+    rec = run_phase("recompute", args, env)
+    print(f"  recompute  {rec['seconds']:8.2f} s   peak {rec['peak_mb']:7.0f} MB   ({rec['scopes']} scopes; "
+          f"runs {', '.join(f'{t:.2f}' for t in rec['runs'])} s)")
+    res = run_phase("results", args, env)
+    print(f"  results    {res['mean_ms']:8.2f} ms mean, {res['p95_ms']:.2f} ms p95 per GET /gaps/")
+    ana = run_phase("analyst", args, env)
+    print(f"  analyst    {ana['seconds']:8.2f} s   peak {ana['peak_mb']:7.0f} MB   (read {ana['read_s']:.1f} s + "
+          f"compute {ana['compute_s']:.1f} s, {ana['scopes']} scopes)")
+    print(f"  ratio      analyst / recompute = {ana['seconds'] / rec['seconds']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
