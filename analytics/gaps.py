@@ -47,13 +47,24 @@ class Design:
 
 @dataclass
 class Responses:
-    """One audit's responses as arrays: E, P (and A) are (n × m) uint8, 0 = missing."""
+    """One audit's responses, feature-major: E, P (and A) are (m items × n) uint8 with
+    0 = missing, importance is (dimensions × n) int16 with -1 = not given. Feature-major
+    arrays make each group's responses a contiguous run once sorted by group."""
 
     groups: np.ndarray  # (n,) int group (unit) index of each response
     expectation: np.ndarray
     perception: np.ndarray
     adequate: np.ndarray | None
-    importance: np.ndarray  # (n × dimensions) int16, -1 = not given
+    importance: np.ndarray
+
+    @classmethod
+    def from_rows(cls, groups: np.ndarray, expectation: np.ndarray, perception: np.ndarray,
+                  adequate: np.ndarray | None, importance: np.ndarray) -> Responses:
+        """From response-major (n × m) arrays."""
+        def t(x: np.ndarray | None) -> np.ndarray | None:
+            return None if x is None else np.ascontiguousarray(x.T)
+
+        return cls(np.asarray(groups), t(expectation), t(perception), t(adequate), t(importance))
 
     @classmethod
     def from_records(cls, design: Design, records: list[dict[str, Any]]) -> Responses:
@@ -71,12 +82,10 @@ class Responses:
                     block[row, i] = (record.get("answers", {}).get(code) or {}).get(column) or 0
             if record.get("importance"):
                 importance[row] = [record["importance"][c] for c in design.dimension_codes]
-        return cls(
-            groups=np.array([r.get("group", 0) for r in records], dtype=np.int64),
-            expectation=blocks["expectation"],
-            perception=blocks["perception"],
-            adequate=blocks["adequate"] if design.three_column else None,
-            importance=importance,
+        return cls.from_rows(
+            np.array([r.get("group", 0) for r in records], dtype=np.int64),
+            blocks["expectation"], blocks["perception"],
+            blocks["adequate"] if design.three_column else None, importance,
         )
 
 
@@ -184,16 +193,19 @@ def _dimension_slices(design: Design) -> list[slice | np.ndarray]:
 
 def group_sums(design: Design, responses: Responses, n_groups: int) -> dict[str, np.ndarray]:
     """Reduce every response to the running sums of its group (first axis = group)."""
-    order = np.argsort(responses.groups, kind="stable")
-    groups = responses.groups[order]
+    groups = responses.groups
+    already_sorted = bool(np.all(groups[:-1] <= groups[1:]))
+    order = None if already_sorted else np.argsort(groups, kind="stable")
+    if order is not None:
+        groups = groups[order]
     G = _Grouper(groups, n_groups)
     n, nd = len(groups), len(design.dimension_codes)
 
     def features(block: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(block[order].T)
+        return block if order is None else block[:, order]
 
     E, P = features(responses.expectation), features(responses.perception)  # (m × n) uint8
-    W = features(responses.importance)  # (dimensions × n) int16, -1 = none
+    W = features(responses.importance).astype(np.int16)  # (dimensions × n), -1 = none
     out: dict[str, np.ndarray] = {"responses": np.bincount(groups, minlength=n_groups)}
 
     # Items (§3): pairs answered on both sides. Answers ≤ 10 fit int8, d² ≤ 81 too.

@@ -66,37 +66,72 @@ def audits_with_counts():
     return Audit.objects.select_related("instrument").annotate(n_responses=Count("responses"))
 
 
-def response_matrix(*, audit: Audit, layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(unit ids, packed answers (n × width) uint8, importance (n × dimensions) int16, -1 = none).
+PARALLEL_READ_MIN_ROWS = 100_000
+RESPONSE_BLOB_SQL = (
+    "SELECT count(*), string_agg(int4send(unit_id::int) || answers"
+    " || coalesce(importance, decode(repeat('ff', %s), 'hex')), ''::bytea)"
+    " FROM surveys_response WHERE audit_id = %s AND id BETWEEN %s AND %s"
+)
 
-    On PostgreSQL the rows travel as one aggregated bytea: a million responses
-    arrive in one value instead of a million tuples.
+
+def _pg_response_blob(cursor, audit_id: int, nd: int, id_range: tuple[int, int]) -> tuple[int, bytes]:
+    cursor.execute(RESPONSE_BLOB_SQL, [nd, audit_id, *id_range], binary=True)
+    n, blob = cursor.fetchone()
+    return n, bytes(blob or b"")
+
+
+def _pg_response_blob_own_connection(params: dict, audit_id: int, nd: int, id_range: tuple[int, int]):
+    import psycopg
+
+    with psycopg.connect(**params) as conn, conn.cursor() as cursor:
+        return _pg_response_blob(cursor, audit_id, nd, id_range)
+
+
+def response_matrix(*, audit: Audit, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """(unit ids, rows): one uint8 row per response holding its packed answers
+    followed by its importance points (255 = none given).
+
+    On PostgreSQL the rows travel as aggregated bytea values, a few instead of a
+    million tuples, read over two connections at once for large audits.
     """
     nd = len(layout.dimension_codes)
     row = 4 + layout.width + nd
     if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        with connection.connection.cursor(binary=True) as cursor:
-            cursor.execute(
-                "SELECT count(*), string_agg(int4send(unit_id::int) || answers"
-                " || coalesce(importance, decode(repeat('ff', %s), 'hex')), ''::bytea)"
-                " FROM surveys_response WHERE audit_id = %s",
-                [nd, audit.pk],
-            )
-            n, blob = cursor.fetchone()
-        blob = bytes(blob or b"")
+        from concurrent.futures import ThreadPoolExecutor
+
+        import psycopg
+        from django.db.models import Max, Min
+
+        span = Response.objects.filter(audit=audit).aggregate(lo=Min("id"), hi=Max("id"))
+        lo, hi = span["lo"] or 0, span["hi"] or 0
+        if hi - lo < PARALLEL_READ_MIN_ROWS or connection.in_atomic_block:
+            # Inside a transaction only this connection sees its uncommitted rows.
+            connection.ensure_connection()
+            # Django's cursors bind client-side, which cannot fetch binary results.
+            with psycopg.Cursor(connection.connection) as cursor:
+                n, blob = _pg_response_blob(cursor, audit.pk, nd, (lo, hi))
+        else:
+            half = lo + (hi - lo + 1) // 2
+            params = {k: v for k, v in connection.get_connection_params().items() if k != "cursor_factory"}
+            with ThreadPoolExecutor(2) as pool:
+                chunks = list(pool.map(
+                    lambda r: _pg_response_blob_own_connection(params, audit.pk, nd, r),
+                    [(lo, half - 1), (half, hi)],
+                ))
+            n = sum(c[0] for c in chunks)
+            blob = b"".join(c[1] for c in chunks)
     else:
         parts, n = [], 0
         filler = b"\xff" * nd
         for unit_id, answers, importance in Response.objects.filter(audit=audit).values_list(
             "unit_id", "answers", "importance"
         ).iterator(chunk_size=5000):
-            parts.append(int(unit_id).to_bytes(4, "big") + bytes(answers) + (bytes(importance) if importance is not None else filler))
+            parts.append(
+                int(unit_id).to_bytes(4, "big") + bytes(answers)
+                + (bytes(importance) if importance is not None else filler)
+            )
             n += 1
         blob = b"".join(parts)
     data = np.frombuffer(blob, dtype=np.uint8).reshape(n, row) if n else np.zeros((0, row), np.uint8)
     unit_ids = np.ascontiguousarray(data[:, :4]).view(">i4").ravel().astype(np.int64)
-    answers = data[:, 4 : 4 + layout.width]
-    importance = data[:, 4 + layout.width :].astype(np.int16)
-    importance[importance == 255] = -1
-    return unit_ids, answers, importance
+    return unit_ids, data[:, 4:]
