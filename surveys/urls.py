@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from surveys.views import audits, exchange, survey
+
+urlpatterns = [
+    path("", audits.audit_list, name="home"),
+    path("audits/", audits.audit_list, name="audit-list"),
+    path("audits/new/", audits.audit_create_view, name="audit-create"),
+    path("audits/<slug:slug>/edit/", audits.audit_edit_view, name="audit-edit"),
+    path("audits/<slug:slug>/links/", audits.audit_links, name="audit-links"),
+    path("audits/<slug:slug>/import/", exchange.audit_import, name="audit-import"),
+    re_path(r"^audits/(?P<slug>[-a-zA-Z0-9_]+)/export\.(?P<fmt>csv|xlsx)$", exchange.audit_export,
+            name="audit-export"),
+    path("s/<slug:slug>/<str:unit_code>/", survey.survey, name="survey"),
+    path("s/<slug:slug>/<str:unit_code>/thanks/", survey.survey_thanks, name="survey-thanks"),
+]

@@ -1,0 +1,121 @@
+"""Django admin for units, instruments, audits, responses and computed results."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from analytics.models import ComputeJob, GapResult
+from surveys.models import Audit, Dimension, Instrument, Item, Response, Unit
+from surveys.selectors import audit_layout
+
+
+def _pretty_json(value: object) -> str:
+    return format_html("<pre style='white-space: pre-wrap'>{}</pre>",
+                       json.dumps(value, ensure_ascii=False, indent=2))
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "parent"]
+    list_select_related = ["parent"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+
+
+class DimensionInline(admin.TabularInline):
+    model = Dimension
+    extra = 0
+    fields = ["position", "code", "name"]
+
+
+class ItemInline(admin.TabularInline):
+    model = Item
+    extra = 0
+    fields = ["position", "dimension", "code", "text"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "dimension":
+            instrument_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Dimension.objects.filter(instrument_id=instrument_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(admin.ModelAdmin):
+    list_display = ["code", "languages", "updated_at"]
+    search_fields = ["code"]
+    inlines = [DimensionInline, ItemInline]
+
+
+@admin.register(Audit)
+class AuditAdmin(admin.ModelAdmin):
+    list_display = ["slug", "title", "format", "scale", "is_open"]
+    list_filter = ["is_open", "format"]
+    search_fields = ["slug", "title"]
+    filter_horizontal = ["units"]
+    readonly_fields = ["frozen_instrument", "created_at", "computed_at"]
+
+    @admin.display(description=_("frozen instrument"))
+    def frozen_instrument(self, obj: Audit) -> str:
+        return _pretty_json(obj.instrument_snapshot)
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    """Responses are written only through surveys.services: read-only here."""
+
+    list_display = ["submission_id", "audit", "unit", "submitted_at"]
+    list_filter = ["audit"]
+    list_select_related = ["audit", "unit"]
+    search_fields = ["submission_id"]
+    fields = ["submission_id", "audit", "unit", "channel", "submitted_at",
+              "decoded_answers", "decoded_importance"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("answers"))
+    def decoded_answers(self, obj: Response) -> str:
+        return _pretty_json(audit_layout(audit=obj.audit).unpack_answers(obj.answers))
+
+    @admin.display(description=_("importance"))
+    def decoded_importance(self, obj: Response) -> str:
+        return _pretty_json(audit_layout(audit=obj.audit).unpack_importance(obj.importance))
+
+
+@admin.register(GapResult)
+class GapResultAdmin(admin.ModelAdmin):
+    list_display = ["audit", "unit", "computed_at"]
+    list_select_related = ["audit", "unit"]
+    list_filter = ["audit"]
+    fields = ["audit", "unit", "computed_at", "figures"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("figures"))
+    def figures(self, obj: GapResult) -> str:
+        return _pretty_json(obj.payload)
+
+
+@admin.register(ComputeJob)
+class ComputeJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "audit", "status", "created_at", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["audit"]
+    readonly_fields = ["id", "audit", "status", "created_at", "started_at", "finished_at", "error"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
