@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from surveys.views import audits, exchange, survey
+from surveys.views import audits, exchange, instruments, survey
 
 urlpatterns = [
     path("", audits.audit_list, name="home"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("audits/<slug:slug>/import/", exchange.audit_import, name="audit-import"),
     re_path(r"^audits/(?P<slug>[-a-zA-Z0-9_]+)/export\.(?P<fmt>csv|xlsx)$", exchange.audit_export,
             name="audit-export"),
+    path("instruments/", instruments.instrument_list, name="instrument-list"),
+    path("instruments/<str:code>.json", instruments.instrument_download, name="instrument-download"),
     path("s/<slug:slug>/<str:unit_code>/", survey.survey, name="survey"),
     path("s/<slug:slug>/<str:unit_code>/thanks/", survey.survey_thanks, name="survey-thanks"),
 ]
