@@ -8,12 +8,13 @@ two passes: `group_sums` reduces the responses of each unit (a *group*) to
 those sums in one vectorised pass, and `scope_result` adds up the sums of the
 groups in a scope (a unit and its descendants, or the whole audit) and turns
 them into figures. Integer answers keep their sums exact; floating samples
-(dimension and overall scores) also carry their minimum and maximum so that
-"all values equal" (sd = 0) is decided exactly.
+(dimension and overall scores) carry sums of squared deviations from their
+group's mean, combined across groups with Chan's formula, so that their sd is
+accurate to rounding (and a constant sample's sd is far below TOL).
 
-Answers come in as unsigned byte matrices (n responses × m items) with
-0 meaning "no opinion", importance as an (n × dimensions) integer matrix with
--1 meaning "not given".
+Answers come in feature-major (see `Responses`): unsigned byte matrices
+(m items × n responses) with 0 meaning "no opinion", importance as a
+(dimensions × n) integer matrix with -1 meaning "not given".
 """
 
 from __future__ import annotations
@@ -128,12 +129,11 @@ def exact_var(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
         return num.astype(float) / (n * (n - 1)).astype(float)
 
 
-def float_var(n: np.ndarray, m2: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Sample variance from the sum of squared deviations; exactly 0 when min and max agree."""
+def float_var(n: np.ndarray, m2: np.ndarray) -> np.ndarray:
+    """Sample variance from the sum of squared deviations from the mean."""
     n = np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        var = m2 / (n - 1)
-    return np.where(hi - lo <= TOL, 0.0, var)
+        return m2 / (n - 1)
 
 
 def cronbach_alpha(k: int, n: int, item_vars: np.ndarray, total_var: float) -> float:
@@ -158,23 +158,14 @@ class _Grouper:
         # Exact integer sums: int32 is enough while n·K² stays far below 2³¹.
         self.int_acc = np.int32 if len(groups) * 128 < 2**31 else np.int64
 
-    def _reduce(self, x: np.ndarray, ufunc: np.ufunc, fill: float, dtype: Any) -> np.ndarray:
-        out = np.full(x.shape[:-1] + (self.n_groups,), fill, dtype=dtype)
-        if len(self.starts):
-            kwargs = {"dtype": dtype} if ufunc is np.add else {}
-            out[..., self.present] = ufunc.reduceat(x, self.starts, axis=-1, **kwargs)
-        return np.moveaxis(out, -1, 0)
-
     def sum(self, x: np.ndarray) -> np.ndarray:
-        if x.dtype.kind in "biu":
-            return self._reduce(x, np.add, 0, self.int_acc).astype(np.int64)
-        return self._reduce(x, np.add, 0.0, np.float64)
-
-    def min(self, x: np.ndarray) -> np.ndarray:
-        return self._reduce(x, np.minimum, np.inf, np.float64)
-
-    def max(self, x: np.ndarray) -> np.ndarray:
-        return self._reduce(x, np.maximum, -np.inf, np.float64)
+        """(..., n) → (n_groups, ...) sums; exact int64 for integer input."""
+        dtype = self.int_acc if x.dtype.kind in "biu" else np.float64
+        out = np.zeros(x.shape[:-1] + (self.n_groups,), dtype=dtype)
+        if len(self.starts):
+            out[..., self.present] = np.add.reduceat(x, self.starts, axis=-1, dtype=dtype)
+        out = np.moveaxis(out, -1, 0)
+        return out.astype(np.int64) if x.dtype.kind in "biu" else out
 
 
 def _ceil_half(k: int) -> int:
@@ -240,19 +231,20 @@ def group_sums(design: Design, responses: Responses, n_groups: int) -> dict[str,
             out[f"alpha{j}_{name}_t1"] = G.sum(total)
             out[f"alpha{j}_{name}_t2"] = G.sum(total.astype(np.int64) ** 2)
 
+    counts = np.bincount(groups, minlength=n_groups)
+
     def float_sample(prefix: str, values: np.ndarray, extra: dict[str, np.ndarray]) -> None:
         # Sums of squared deviations from each group's own mean (two passes), combined
         # across groups with Chan's formula in scope_sums: Σx² − (Σx)²/n cancels badly.
+        # A constant sample then has sd within rounding of 0, far below TOL.
         ok = ~np.isnan(values)
         clean = np.where(ok, values, 0.0)
         n_g, s1_g = G.sum(ok), G.sum(clean)
         mean_g = np.moveaxis(s1_g / np.where(n_g > 0, n_g, 1), 0, -1)
-        dev = np.where(ok, values - mean_g[..., groups], 0.0)
+        dev = np.where(ok, values - np.repeat(mean_g, counts, axis=-1), 0.0)
         out[f"{prefix}_n"] = n_g
         out[f"{prefix}_s1"] = s1_g
         out[f"{prefix}_m2"] = G.sum(dev * dev)
-        out[f"{prefix}_min"] = G.min(np.where(ok, values, np.inf))
-        out[f"{prefix}_max"] = G.max(np.where(ok, values, -np.inf))
         for key, value in extra.items():
             out[f"{prefix}_{key}"] = G.sum(np.where(ok, value, 0.0))
 
@@ -298,10 +290,6 @@ def scope_sums(sums: dict[str, np.ndarray], groups: list[int] | np.ndarray) -> d
                 mean = s1_g.sum(axis=0) / np.where(n > 0, n, 1)
                 mean_g = np.where(n_g > 0, s1_g / np.where(n_g > 0, n_g, 1), mean)
             out[key] = value[idx].sum(axis=0) + (n_g * (mean_g - mean) ** 2).sum(axis=0)
-        elif key.endswith("_min"):
-            out[key] = value[idx].min(axis=0) if len(idx) else np.full(value.shape[1:], np.inf)
-        elif key.endswith("_max"):
-            out[key] = value[idx].max(axis=0) if len(idx) else np.full(value.shape[1:], -np.inf)
         else:
             out[key] = value[idx].sum(axis=0)
     return out
@@ -336,7 +324,7 @@ def _float_stats(s: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]
     n = s[f"{prefix}_n"]
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = s[f"{prefix}_s1"] / n
-    var = float_var(n, s[f"{prefix}_m2"], s[f"{prefix}_min"], s[f"{prefix}_max"])
+    var = float_var(n, s[f"{prefix}_m2"])
     return sample_stats(n, mean, var)
 
 
