@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -47,11 +47,11 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
             text = form.cleaned_data["file"].read().decode("utf-8-sig")
             instrument = instrument_import(data=instrument_from_json_text(text), replace=form.cleaned_data["replace"])
         except UnicodeDecodeError:
-            problems = [_t("The file is not UTF-8 text.")]
+            problems = [gettext("The file is not UTF-8 text.")]
         except InstrumentError as exc:
             problems = exc.problems
         else:
-            messages.success(request, _t("Imported instrument %(code)s.") % {"code": instrument.code})
+            messages.success(request, gettext("Imported instrument %(code)s.") % {"code": instrument.code})
             return redirect("instrument-list")
     instruments = Instrument.objects.annotate(
         n_dimensions=Count("dimensions", distinct=True), n_items=Count("items", distinct=True),
