@@ -1,0 +1,41 @@
+"""A burst of submissions marks the audit stale once and enqueues one recompute."""
+
+import uuid
+
+import pytest
+
+from surveys.models import Audit, Instrument, Unit
+from surveys.services import audit_create, response_submit
+
+
+@pytest.mark.django_db
+def test_a_burst_of_submissions_enqueues_one_recompute(django_capture_on_commit_callbacks):
+    unit = Unit.objects.create(code="H1", name="Hall")
+    with django_capture_on_commit_callbacks(execute=True):
+        audit = audit_create(slug="a", title="A", instrument=Instrument.objects.get(code="servqual"), units=[unit])
+    assert Audit.objects.get(pk=audit.pk).result_status == "fresh"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for _ in range(25):
+            response_submit(audit=audit, submission_id=uuid.uuid4(), unit_code="H1",
+                            answers={"REL1": {"expectation": 7, "perception": 4}})
+    audit.refresh_from_db()
+    assert len(callbacks) == 1
+    assert audit.recompute_queued is True and audit.result_status == "stale"
+    callbacks[0]()  # the queued recompute, run eagerly
+    audit.refresh_from_db()
+    assert audit.result_status == "fresh" and audit.recompute_queued is False
+    assert audit.results.get(unit=None).payload["gap5"]["items"]["REL1"]["n"] == 25
+
+
+@pytest.mark.django_db
+def test_a_change_during_a_recompute_leaves_the_result_stale(django_capture_on_commit_callbacks):
+    unit = Unit.objects.create(code="H1", name="Hall")
+    with django_capture_on_commit_callbacks(execute=True):
+        audit = audit_create(slug="a", title="A", instrument=Instrument.objects.get(code="servqual"), units=[unit])
+    # A recompute that read version v is overtaken by a submission: v + 1 > v.
+    Audit.objects.filter(pk=audit.pk).update(computing=True)
+    with django_capture_on_commit_callbacks(execute=False):
+        response_submit(audit=audit, submission_id=uuid.uuid4(), unit_code="H1", answers={})
+    Audit.objects.filter(pk=audit.pk).update(computing=False)
+    audit.refresh_from_db()
+    assert audit.result_status == "stale"
