@@ -1,6 +1,8 @@
 """Computed gap results and recompute jobs."""
 
+import json
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -8,12 +10,26 @@ from django.utils.translation import gettext_lazy as _
 from surveys.models import Audit, Unit
 
 
+class OrderedJSONField(models.TextField):
+    """JSON kept as text: PostgreSQL's jsonb reorders object keys, and the order of
+    dimensions and items in a result is the instrument's order."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, allow_nan=False, ensure_ascii=False)
+
+
 class GapResult(models.Model):
     """The METHOD.md §8 figures of one audit, for the whole audit (unit null) or one unit."""
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="results")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    payload = models.JSONField(_("figures"))
+    payload = OrderedJSONField(_("figures"))
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:

@@ -103,7 +103,7 @@ def results_store(*, audit_id: int, figures: dict[int | None, dict], computed_at
             "COPY analytics_gapresult (audit_id, unit_id, payload, computed_at) FROM STDIN"
         ) as copy:
             for uid, payload in figures.items():
-                copy.write_row((audit_id, uid, json.dumps(payload, allow_nan=False), computed_at))
+                copy.write_row((audit_id, uid, json.dumps(payload, allow_nan=False, ensure_ascii=False), computed_at))
 
 
 def audit_compute(*, audit_id: int, job_id: str | None = None) -> None:

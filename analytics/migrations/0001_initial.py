@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import uuid
+import analytics.models
 from django.db import migrations, models
 
 
@@ -35,7 +36,7 @@ class Migration(migrations.Migration):
             name='GapResult',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('payload', models.JSONField(verbose_name='figures')),
+                ('payload', analytics.models.OrderedJSONField(verbose_name='figures')),
                 ('computed_at', models.DateTimeField(verbose_name='computed at')),
                 ('audit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='surveys.audit')),
                 ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.unit')),

@@ -57,7 +57,8 @@ def test_stored_results_equal_the_pure_computation_per_unit(tree, fmt):
     stored = {r.unit_id: r.payload for r in GapResult.objects.filter(audit=audit)}
 
     def expected(groups):
-        return gaps.compute_one(design, gaps.Responses.from_records(design, [r for r in records if r["group"] in groups]))
+        chosen = [r for r in records if r["group"] in groups]
+        return gaps.compute_one(design, gaps.Responses.from_records(design, chosen))
 
     assert stored[None]["gap5"] == expected({0, 1, 2})["gap5"]
     assert stored[north.pk]["gap5"] == expected({0, 1})["gap5"]

@@ -19,7 +19,8 @@ def test_dimension_sd_is_accurate_for_a_large_nearly_constant_sample():
     E = np.full((n, 3), 1, dtype=np.uint8)
     P = np.full((n, 3), 7, dtype=np.uint8)
     P[0, 0] = 6
-    res = compute_one(dsg, Responses.from_rows(np.zeros(n, dtype=np.int64), E, P, None, np.full((n, 1), -1, dtype=np.int16)))
+    no_importance = np.full((n, 1), -1, dtype=np.int16)
+    res = compute_one(dsg, Responses.from_rows(np.zeros(n, dtype=np.int64), E, P, None, no_importance))
     for fig in (res["gap5"]["dimensions"]["t"], res["gap5"]["overall"]):
         assert fig["n"] == n
         assert fig["gap"] == approx(6 - 1 / (3 * n))
