@@ -153,7 +153,9 @@ class _Grouper:
 
     def __init__(self, groups: np.ndarray, n_groups: int):
         self.n_groups = n_groups
-        self.present, self.starts = np.unique(groups, return_index=True)
+        # `groups` is sorted: each group starts where the value changes.
+        self.starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else np.zeros(0, int)
+        self.present = groups[self.starts]
         self.groups = groups
         # Exact integer sums: int32 is enough while n·K² stays far below 2³¹.
         self.int_acc = np.int32 if len(groups) * 128 < 2**31 else np.int64
@@ -441,12 +443,21 @@ def gaps_1_to_4_pending(design: Design, s: dict[str, np.ndarray]) -> dict[str, A
     return {"gap1": gap1, "gap2": blank(("gap", "standard", "mean_m")), "gap3": gap3, "gap4": gap4}
 
 
+def add_sums(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Sums of disjoint sets of groups (e.g. computed in parallel) added together."""
+    return {key: sum(part[key] for part in parts) for key in parts[0]}
+
+
+def scope_figures(design: Design, sums: dict[str, np.ndarray], scopes: dict[Any, list[int]]) -> dict[Any, dict]:
+    """§3–§5 figures for every scope; a scope is the list of groups it covers."""
+    return {key: scope_result(design, scope_sums(sums, groups)) for key, groups in scopes.items()}
+
+
 def compute_scopes(
     design: Design, responses: Responses, scopes: dict[Any, list[int]], n_groups: int
 ) -> dict[Any, dict[str, Any]]:
     """§3–§5 figures for every scope; a scope is the list of groups it covers."""
-    sums = group_sums(design, responses, n_groups)
-    return {key: scope_result(design, scope_sums(sums, groups)) for key, groups in scopes.items()}
+    return scope_figures(design, group_sums(design, responses, n_groups), scopes)
 
 
 def compute_one(design: Design, responses: Responses) -> dict[str, Any]:
