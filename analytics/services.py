@@ -15,18 +15,20 @@ from django.utils import timezone
 
 from analytics import gaps
 from analytics.models import ComputeJob, GapResult
-from surveys.models import Audit
+from surveys.models import Audit, Response
 
 log = logging.getLogger(__name__)
 
 
-def audit_data_changed(*, audit_id: int) -> None:
+def audit_data_changed(*, audit_id: int, added_responses: int = 0) -> None:
     """Mark the audit stale and enqueue one recompute once the transaction commits.
 
     Only the first change after a recompute started enqueues: a burst of
     submissions finds `recompute_queued` already set and adds nothing.
     """
-    Audit.objects.filter(pk=audit_id).update(data_version=F("data_version") + 1)
+    Audit.objects.filter(pk=audit_id).update(
+        data_version=F("data_version") + 1, response_count=F("response_count") + added_responses
+    )
     if Audit.objects.filter(pk=audit_id, recompute_queued=False).update(recompute_queued=True):
         transaction.on_commit(lambda: _enqueue(audit_id=audit_id, job_id=None))
 
@@ -134,7 +136,8 @@ def audit_compute(*, audit_id: int, job_id: str | None = None) -> None:
             GapResult.objects.filter(audit_id=audit_id).delete()
             results_store(audit_id=audit_id, figures=figures, computed_at=now)
             Audit.objects.filter(pk=audit_id).update(
-                computed_version=version, computed_at=now, computing=False
+                computed_version=version, computed_at=now, computing=False,
+                response_count=Response.objects.filter(audit_id=audit_id).count(),
             )
         if job_id:
             ComputeJob.objects.filter(pk=job_id).update(status=ComputeJob.Status.DONE, finished_at=timezone.now())

@@ -104,6 +104,6 @@ def demo_seed(*, n_two_column: int = 2400, n_three_column: int = 900) -> list[Au
             audit = audit_create(slug=slug, title=title, instrument=servqual, units=units, format=fmt,
                                  period_start=dt.date(2026, 9, 1), period_end=dt.date(2026, 11, 30))
             Response.objects.bulk_create(demo_answers(audit, answering, n, seed=2026 + index), batch_size=2000)
-            audit_data_changed(audit_id=audit.pk)
+            audit_data_changed(audit_id=audit.pk, added_responses=n)
         audits.append(audit)
     return audits

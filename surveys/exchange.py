@@ -68,7 +68,7 @@ def responses_import(*, audit: Audit, filename: str, content: bytes) -> ImportRe
             if len(new):
                 write = _copy_rows if connection.vendor == "postgresql" else _create_rows
                 write(audit=audit, parsed=parsed, index=new)
-                audit_data_changed(audit_id=audit.pk)
+                audit_data_changed(audit_id=audit.pk, added_responses=len(new))
     except IntegrityError as exc:
         raise ImportRejected([CellError(
             None, None, "some submission_ids were stored by another import meanwhile; import again"

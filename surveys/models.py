@@ -122,6 +122,9 @@ class Audit(models.Model):
     # Bumped by every write to the audit's data; a result is fresh when it was
     # computed from the current version.
     data_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Kept with every write (and re-counted by each recompute) so that lists of
+    # audits need not count a million rows.
+    response_count = models.PositiveBigIntegerField(_("responses"), default=0, editable=False)
     computed_version = models.PositiveBigIntegerField(default=0, editable=False)
     recompute_queued = models.BooleanField(default=False, editable=False)
     computing = models.BooleanField(default=False, editable=False)

@@ -131,7 +131,7 @@ def response_submit(
                 answers=layout.pack_answers(answers or {}),
                 importance=layout.pack_importance(importance),
             )
-            audit_data_changed(audit_id=audit.pk)
+            audit_data_changed(audit_id=audit.pk, added_responses=1)
     except IntegrityError:
         # A concurrent double submit won the race: answer with its row.
         return Response.objects.get(audit=audit, submission_id=submission_id), False

@@ -61,7 +61,7 @@ def audit_edit_view(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Audit “%(title)s” saved.") % {"title": audit.title})
             return redirect("audit-links", slug=audit.slug)
-    n_responses = audit.responses.count()
+    n_responses = audit.response_count
     return render(request, "surveys/audit_form.html",
                   {"form": form, "audit": audit, "n_responses": n_responses})
 
