@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -234,14 +235,20 @@ def audit_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     language = get_language() or "en"
     snapshot = audit.instrument_snapshot
     dims, items = instrument_labels(snapshot, language)
-    in_view = set(covers[selected.pk]) if selected else set(units)
-    stored = unit_results(audit=audit)
-    heat_rows = [
-        ("· " * d + u.code, unit_label(u), ((stored.get(u.code) or {}).get("gap5") or {}).get("dimensions"))
-        for u, d in tree if u.pk in in_view
-    ]
+    # Figures change only with a recompute: build them once per result and language.
+    cache_key = f"dashboard-panels:{audit.pk}:{unit_code or ''}:{language}:{result['computed_at']}"
+    panels = cache.get(cache_key)
+    if panels is None:
+        in_view = set(covers[selected.pk]) if selected else set(units)
+        stored = unit_results(audit=audit)
+        heat_rows = [
+            ("· " * d + u.code, unit_label(u), ((stored.get(u.code) or {}).get("gap5") or {}).get("dimensions"))
+            for u, d in tree if u.pk in in_view
+        ]
+        panels = dashboard_charts(audit=audit, result=result, dims=dims, items=items, heat_rows=heat_rows)
+        cache.set(cache_key, panels, timeout=24 * 3600)
     context.update(
-        panels=dashboard_charts(audit=audit, result=result, dims=dims, items=items, heat_rows=heat_rows),
+        panels=panels,
         overall=headline(gap5.get("overall")),
         weighted=headline(gap5.get("weighted_overall")),
         rows=table_rows(gap5, dims, items, snapshot),
