@@ -22,7 +22,7 @@ def audit_gaps(*, audit: Audit, unit_code: str | None = None) -> dict[str, Any]:
     result = GapResult.objects.filter(audit=audit, unit=unit).only("payload", "computed_at").first()
     if result is None and unit is not None and audit.computed_at is not None:
         raise UnitNotInAudit(f'unit "{unit_code}" is not part of audit "{audit.slug}"')
-    payload = dict(result.payload) if result else {}
+    payload = result.payload if result else empty_figures(audit=audit)
     return {
         "audit": audit.slug,
         "unit": unit.code if unit else None,
@@ -39,6 +39,23 @@ def audit_gaps(*, audit: Audit, unit_code: str | None = None) -> dict[str, Any]:
         "zone": payload.get("zone"),
         "ipa": payload.get("ipa"),
     }
+
+
+def empty_figures(*, audit: Audit) -> dict[str, Any]:
+    """The §8 figures of no responses: the contract's shape before a first recompute."""
+    import numpy as np
+
+    from analytics import gaps
+    from analytics.services import audit_design
+
+    design = audit_design(audit=audit)
+    m, nd = len(design.item_codes), len(design.dimension_codes)
+    nothing = gaps.Responses(
+        groups=np.zeros(0, dtype=np.int64), expectation=np.zeros((m, 0), np.uint8),
+        perception=np.zeros((m, 0), np.uint8), adequate=np.zeros((m, 0), np.uint8) if design.three_column else None,
+        importance=np.zeros((nd, 0), np.int16),
+    )
+    return gaps.compute_one(design, nothing)
 
 
 def unit_results(*, audit: Audit) -> dict[str, dict[str, Any]]:

@@ -147,3 +147,17 @@ def test_the_schema_and_the_docs_are_served_without_a_cdn(api):
     assert "/api/audits/{slug}/responses/" in schema.json()["paths"]
     docs = api.get("/api/docs/").content.decode()
     assert "swagger" in docs.lower() and "cdn" not in docs
+
+
+def test_results_keep_the_contract_shape_before_the_first_recompute(db):
+    from surveys.models import Instrument
+    from surveys.services import audit_create
+
+    unit = Unit.objects.create(code="H9", name="Hall 9")
+    audit_create(slug="new", title="New", instrument=Instrument.objects.get(code="servqual"), units=[unit],
+                 format="three_column")  # its recompute is still queued (on commit)
+    result = APIClient().get("/api/audits/new/gaps/").json()
+    assert result["status"] == "stale" and result["computed_at"] is None and result["n_responses"] == 0
+    assert result["gap5"]["overall"]["n"] == 0 and result["gap5"]["overall"]["gap"] is None
+    assert list(result["gap5"]["items"]) == ITEMS
+    assert result["zone"]["items"]["REL1"]["position"] is None
