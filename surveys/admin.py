@@ -51,6 +51,21 @@ class InstrumentAdmin(admin.ModelAdmin):
     inlines = [DimensionInline, ItemInline]
 
 
+@admin.register(Dimension)
+class DimensionAdmin(admin.ModelAdmin):
+    list_display = ["code", "instrument", "position"]
+    list_filter = ["instrument"]
+    search_fields = ["code"]
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ["code", "instrument", "dimension", "position"]
+    list_filter = ["instrument"]
+    search_fields = ["code"]
+    list_select_related = ["instrument", "dimension__instrument"]
+
+
 @admin.register(Audit)
 class AuditAdmin(admin.ModelAdmin):
     list_display = ["slug", "title", "format", "scale", "is_open"]
