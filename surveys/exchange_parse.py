@@ -128,6 +128,13 @@ def _read_csv(content: bytes, errors: _Errors) -> tuple[list[str], list[pd.Serie
         errors.add(None, None, f"not a readable UTF-8 CSV file ({exc})")
         return None
     header = [name.strip() for name in header]
+    ragged = _ragged_rows(content, len(header))
+    if ragged:
+        # pandas would pad a short row with empty cells or drop a long row's extras.
+        for row, cells in ragged[:MAX_ERRORS]:
+            errors.add(row, None, f"this row has {cells} cells but the header has {len(header)}")
+        errors.total += max(len(ragged) - MAX_ERRORS, 0)
+        return None
     names = list(range(len(header)))
     dtypes = {i: (str if name in TEXT_COLUMNS else "category") for i, name in enumerate(header)}
     try:
@@ -147,6 +154,37 @@ def _read_csv(content: bytes, errors: _Errors) -> tuple[list[str], list[pd.Serie
         return None
     rows = np.arange(2, len(frame) + 2)
     return header, [frame[i] for i in names], rows
+
+
+def _ragged_rows(content: bytes, width: int) -> list[tuple[int, int]]:
+    """(row number, cells) of the CSV records whose number of cells is not the header's.
+
+    Blank lines are left to the reader. Without quotes a record is a line, and
+    the cells of a million lines are counted with numpy; quoted files (whose cells
+    may hold commas and line breaks) go through the csv module.
+    """
+    text = content[3:] if content.startswith(b"\xef\xbb\xbf") else content
+    if b'"' in text:
+        reader = csv.reader(io.StringIO(text.decode("utf-8", errors="replace"), newline=""))
+        out = []
+        for record in reader:
+            if reader.line_num > 1 and record and len(record) != width and any(c.strip() for c in record):
+                out.append((reader.line_num, len(record)))
+        return out
+    buf = np.frombuffer(text, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == ord("\n"))
+    starts = np.r_[0, newlines + 1]
+    ends = np.r_[newlines, len(buf)]
+    length = ends - starts
+    if not len(buf):
+        return []
+    commas = np.add.reduceat(buf == ord(","), np.minimum(starts, len(buf) - 1), dtype=np.int32)
+    commas[length == 0] = 0  # reduceat gives an empty segment its first element
+    last = buf[np.maximum(ends - 1, 0)] if len(buf) else np.zeros(len(starts), np.uint8)
+    blank = (length == 0) | ((length == 1) & (last == ord("\r")))
+    bad = np.flatnonzero((commas + 1 != width) & ~blank)
+    bad = bad[bad > 0]  # the header itself
+    return [(int(i) + 1, int(commas[i]) + 1) for i in bad]
 
 
 def _xlsx_text(value: object) -> str:

@@ -241,6 +241,20 @@ def test_file_level_problems_reject_the_file():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_csv_row_with_too_few_or_too_many_cells_rejects_the_file(quoted):
+    audit = make_audit()
+    width = len(header())
+    good = csv_bytes([{"submission_id": SID[0], "unit": "U1", "channel": "a,b" if quoted else "web"}])
+    short = f"{SID[1]},U1,web".encode() + b"\n"
+    long = f"{SID[2]},U1,web,".encode() + b"5," * (width - 3) + b"\n"
+    assert rejected(audit, good + short + b"\n" + long) == [
+        (3, None, f"this row has 3 cells but the header has {width}"),
+        (5, None, f"this row has {width + 1} cells but the header has {width}"),
+    ]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_an_export_reimports_unchanged(fmt):
     source = make_audit("source", three_column=True)
