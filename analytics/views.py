@@ -229,7 +229,7 @@ def audit_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     context["result"] = result
     context["computed_at"] = dt.datetime.fromisoformat(result["computed_at"]) if result["computed_at"] else None
     gap5 = result.get("gap5")
-    if not gap5 or not result["n_responses"]:
+    if not result["computed_at"] or not result["n_responses"]:
         return render(request, "analytics/dashboard.html", context)
 
     language = get_language() or "en"

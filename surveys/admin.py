@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import ComputeJob, GapResult
+from analytics.services import audit_data_changed
+from surveys.instruments import instrument_export
 from surveys.models import Audit, Dimension, Instrument, Item, Response, Unit
 from surveys.selectors import audit_layout
 
@@ -73,6 +75,22 @@ class AuditAdmin(admin.ModelAdmin):
     search_fields = ["slug", "title"]
     filter_horizontal = ["units"]
     readonly_fields = ["frozen_instrument", "created_at", "computed_at"]
+    layout_fields = ["instrument", "scale", "format"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Answers are stored against the frozen layout: it cannot change under them.
+        if obj is not None and obj.responses.exists():
+            return [*self.readonly_fields, *self.layout_fields]
+        return self.readonly_fields
+
+    def save_model(self, request, obj: Audit, form, change: bool) -> None:
+        if not change or any(f in form.changed_data for f in self.layout_fields):
+            obj.instrument_snapshot = instrument_export(instrument=obj.instrument)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        audit_data_changed(audit_id=form.instance.pk)
 
     @admin.display(description=_("frozen instrument"))
     def frozen_instrument(self, obj: Audit) -> str:
@@ -96,6 +114,16 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def delete_model(self, request, obj: Response) -> None:
+        super().delete_model(request, obj)
+        audit_data_changed(audit_id=obj.audit_id)
+
+    def delete_queryset(self, request, queryset) -> None:
+        audit_ids = set(queryset.values_list("audit_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for audit_id in audit_ids:
+            audit_data_changed(audit_id=audit_id)
 
     @admin.display(description=_("answers"))
     def decoded_answers(self, obj: Response) -> str:

@@ -31,6 +31,17 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    def clean(self) -> None:
+        """A unit cannot sit below itself: the units form a tree."""
+        from django.core.exceptions import ValidationError
+
+        parent, seen = self.parent, set()
+        while parent is not None and parent.pk not in seen:
+            if self.pk is not None and parent.pk == self.pk:
+                raise ValidationError({"parent": _("A unit cannot be placed below itself or one of its own units.")})
+            seen.add(parent.pk)
+            parent = parent.parent
+
 
 class Instrument(models.Model):
     """A questionnaire: dimensions with items, texts per language (METHOD.md §1, §10)."""

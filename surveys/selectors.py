@@ -27,9 +27,12 @@ def unit_tree() -> tuple[dict[int, Unit], dict[int | None, list[int]]]:
 
 def descendant_ids(unit_id: int, children: dict[int | None, list[int]]) -> list[int]:
     """The unit and every unit below it."""
-    out, stack = [], [unit_id]
+    out, stack, seen = [], [unit_id], set()
     while stack:
         current = stack.pop()
+        if current in seen:  # a cycle written around the model's checks
+            continue
+        seen.add(current)
         out.append(current)
         stack.extend(children.get(current, ()))
     return out
@@ -56,7 +59,7 @@ def audit_scope_units(*, audit: Audit) -> tuple[dict[int, Unit], dict[int, list[
     scoped = set(member_ids)
     for uid in member_ids:
         parent = units[uid].parent_id
-        while parent is not None and parent not in scoped:
+        while parent is not None and parent not in scoped and parent in units:
             scoped.add(parent)
             parent = units[parent].parent_id
     return {uid: units[uid] for uid in scoped}, {uid: descendant_ids(uid, children) for uid in scoped}

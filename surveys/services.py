@@ -14,7 +14,7 @@ from analytics.services import audit_data_changed
 from surveys.instruments import instrument_export
 from surveys.layout import Layout, validate_answers, validate_importance
 from surveys.models import Audit, Instrument, Response, Unit
-from surveys.selectors import audit_layout, audit_unit_ids
+from surveys.selectors import audit_layout, audit_unit_ids, descendant_ids, unit_tree
 
 
 class ValidationFailed(ValueError):
@@ -70,6 +70,9 @@ def audit_update(*, audit: Audit, units: Iterable[Unit] | None = None, **fields:
             k: ["cannot change once the audit has responses"] for k in frozen
             if k in fields and fields[k] != getattr(audit, k)
         })
+    if units is not None:
+        units = list(units)
+        _check_units_keep_responses(audit=audit, units=units)
     for key, value in fields.items():
         setattr(audit, key, value)
     if changes_layout:
@@ -79,6 +82,20 @@ def audit_update(*, audit: Audit, units: Iterable[Unit] | None = None, **fields:
         audit.units.set(list(units))
     audit_data_changed(audit_id=audit.pk)
     return audit
+
+
+def _check_units_keep_responses(*, audit: Audit, units: list[Unit]) -> None:
+    """Units whose responses are stored stay in the audit (their figures and the export depend on them)."""
+    _, children = unit_tree()
+    allowed = {uid for unit in units for uid in descendant_ids(unit.pk, children)}
+    orphaned = (
+        Response.objects.filter(audit=audit).exclude(unit_id__in=allowed)
+        .values_list("unit__code", flat=True).distinct().order_by("unit__code")
+    )
+    if orphaned:
+        raise ValidationFailed({"units": [
+            "cannot remove units that already have responses: " + ", ".join(orphaned)
+        ]})
 
 
 def response_validate(

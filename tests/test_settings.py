@@ -71,7 +71,7 @@ def test_it_uses_postgresql_when_database_url_is_set():
 def test_it_runs_tasks_eagerly_without_redis():
     found = settings_with(DEBUG="1")
     assert found["eager"] is True
-    assert found["broker"] == "memory://"
+    assert found["broker"] == "memory://localhost/"
     assert found["cache"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
