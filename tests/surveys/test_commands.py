@@ -49,7 +49,7 @@ def test_create_audit_creates_missing_units_at_the_top_level():
     (["new", "--instrument", "servqual", "--scale", "11"], "--scale must be from 2 to 10 (got 11)"),
     (["new", "--instrument", "servqual", "--scale", "1"], "--scale must be from 2 to 10 (got 1)"),
     (["new", "--instrument", "servqual", "--units", "ok,bad code"], "bad unit code bad code"),
-    (["new", "--instrument", "servqual", "--format", "four_column"], "invalid choice"),
+    (["new", "--instrument", "servqual", "--format", "four_column"], "--format must be two_column or three_column"),
 ])
 def test_create_audit_rejects_bad_input(args, message):
     make_audit("taken")

@@ -10,20 +10,31 @@ from surveys.models import CODE_PATTERN, MAX_SCALE, MIN_SCALE, Audit, Instrument
 from surveys.services import audit_create, units_ensure
 
 
+def _integer(option: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise CommandError(f'{option} must be a whole number (got "{value}")') from None
+
+
 class Command(BaseCommand):
     help = "Create an audit of an instrument for a set of units (missing units are created at the top level)."
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
         parser.add_argument("--instrument", required=True, help="instrument code, e.g. servqual")
-        parser.add_argument("--scale", type=int, default=7, help=f"K: answers are 1..K ({MIN_SCALE}..{MAX_SCALE})")
-        parser.add_argument("--format", default=Audit.Format.TWO_COLUMN, choices=Audit.Format.values)
+        # Checked in handle() rather than by argparse, so a bad value gets a one-line reason.
+        parser.add_argument("--scale", default="7", help=f"K: answers are 1..K ({MIN_SCALE}..{MAX_SCALE})")
+        parser.add_argument("--format", default=Audit.Format.TWO_COLUMN, help=" or ".join(Audit.Format.values))
         parser.add_argument("--units", default="", help="comma-separated unit codes")
         parser.add_argument("--title", default="", help="defaults to the slug")
-        parser.add_argument("--min-sample", type=int, default=5, dest="min_sample")
+        parser.add_argument("--min-sample", default="5", dest="min_sample")
 
-    def handle(self, *args, slug: str, instrument: str, scale: int, format: str, units: str, title: str,
-               min_sample: int, **options):
+    def handle(self, *args, slug: str, instrument: str, scale: str, format: str, units: str, title: str,
+               min_sample: str, **options):
+        scale, min_sample = _integer("--scale", scale), _integer("--min-sample", min_sample)
+        if format not in Audit.Format.values:
+            raise CommandError(f'--format must be {" or ".join(Audit.Format.values)} (got "{format}")')
         try:
             validate_slug(slug)
         except ValidationError as exc:
@@ -39,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError(f"--scale must be from {MIN_SCALE} to {MAX_SCALE} (got {scale})")
         if not 1 <= min_sample <= 100000:
             raise CommandError(f"--min-sample must be from 1 to 100000 (got {min_sample})")
-        codes = [c.strip() for c in units.split(",") if c.strip()]
+        codes = list(dict.fromkeys(c.strip() for c in units.split(",") if c.strip()))
         bad = [c for c in codes if not re.fullmatch(CODE_PATTERN, c)]
         if bad:
             raise CommandError(f"bad unit code {', '.join(bad)} (use 1 to 32 letters, digits, '_' or '-')")
