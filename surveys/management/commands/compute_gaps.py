@@ -1,6 +1,6 @@
 """manage.py compute_gaps SLUG (METHOD.md §11): compute in-process and wait."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from analytics.selectors import audit_gaps
 from analytics.services import audit_compute
@@ -15,7 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, slug: str, **options):
         audit = audit_by_slug(slug)
-        audit_compute(audit_id=audit.pk)
+        try:
+            audit_compute(audit_id=audit.pk)
+        except Exception as exc:  # the task logged the traceback; the operator gets one line
+            raise CommandError(f"the recompute of {audit.slug} failed: {exc}") from exc
         audit.refresh_from_db()
         result = audit_gaps(audit=audit)
         self.stdout.write(
