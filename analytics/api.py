@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -10,7 +13,13 @@ from rest_framework.views import APIView
 
 from analytics.selectors import UnitNotInAudit, audit_gaps, job_get
 from analytics.services import audit_recompute_request
-from surveys.models import Audit
+from surveys.api import NOT_FOUND, SLUG
+from surveys.models import CODE_PATTERN, Audit
+
+# A unit code, or blank for the whole audit.
+UNIT_PARAMETER = OpenApiParameter(
+    "unit", str, description="Unit code (includes its descendants).", pattern=r"^[A-Za-z0-9_-]{0,32}$",
+)
 
 JobSerializer = inline_serializer(
     "ComputeJob",
@@ -42,17 +51,22 @@ class AuditGaps(APIView):
     """The latest computed gaps of an audit, or of one unit and its descendants."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("unit", str, description="Unit code (includes its descendants).")],
+        parameters=[SLUG, UNIT_PARAMETER],
         responses={
-            200: OpenApiResponse(description="The METHOD.md §8 result."),
-            400: OpenApiResponse(description="Unknown unit."),
-            404: OpenApiResponse(description="No such audit."),
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The METHOD.md §8 result."),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Unknown unit (errors by field)."),
+            404: NOT_FOUND,
         },
     )
     def get(self, request, slug: str) -> Response:
         audit = get_object_or_404(Audit, slug=slug)
+        unit_code = request.query_params.get("unit") or None
+        if unit_code is not None and not re.fullmatch(CODE_PATTERN, unit_code):
+            # Not looked up: PostgreSQL rejects NUL bytes in text.
+            return Response({"unit": ["not a unit code (1 to 32 letters, digits, '_' or '-')"]},
+                            status=status.HTTP_400_BAD_REQUEST)
         try:
-            body = audit_gaps(audit=audit, unit_code=request.query_params.get("unit") or None)
+            body = audit_gaps(audit=audit, unit_code=unit_code)
         except UnitNotInAudit as exc:
             return Response({"unit": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(body)
@@ -61,7 +75,7 @@ class AuditGaps(APIView):
 class AuditRecompute(APIView):
     """Start a recompute; poll it at /api/tasks/{task_id}/."""
 
-    @extend_schema(request=None, responses={202: JobSerializer, 404: OpenApiResponse(description="No such audit.")})
+    @extend_schema(parameters=[SLUG], request=None, responses={202: JobSerializer, 404: NOT_FOUND})
     def post(self, request, slug: str) -> Response:
         audit = get_object_or_404(Audit, slug=slug)
         job = audit_recompute_request(audit=audit)

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.db import models
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response as HttpResponse
 from rest_framework.views import APIView
 
 from surveys.layout import Layout
-from surveys.models import MAX_SCALE, MIN_SCALE, Audit, Instrument, Response, Unit
+from surveys.models import CODE_PATTERN, MAX_SCALE, MIN_SCALE, Audit, Instrument, Response, Unit
 from surveys.selectors import audit_layout, audits_with_counts
 from surveys.services import ValidationFailed, audit_create, audit_update, response_submit
 
@@ -31,8 +42,83 @@ def nested_errors(errors: dict[str, list[str]]) -> dict[str, Any]:
     return out
 
 
+ERRORS_BY_FIELD = OpenApiResponse(OpenApiTypes.OBJECT, description="Errors by field.")
+NOT_FOUND = OpenApiResponse(description="No such audit.")
+# The <slug:…> path converter: any other path is Django's 404 before a view runs.
+SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, pattern=r"^[-a-zA-Z0-9_]+$")
+
+
+class BoundedPagination(LimitOffsetPagination):
+    """limit and offset within bounds; anything else is a 400 on that parameter, not a clamp or a DB overflow."""
+
+    max_limit = 200
+    max_offset = 1_000_000
+
+    def get_limit(self, request) -> int:
+        return self._bounded(request, self.limit_query_param, 1, self.max_limit, self.default_limit)
+
+    def get_offset(self, request) -> int:
+        return self._bounded(request, self.offset_query_param, 0, self.max_offset, 0)
+
+    @staticmethod
+    def _bounded(request, name: str, low: int, high: int, default: int) -> int:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return default
+        if not re.fullmatch(r"[0-9]{1,10}", raw) or not low <= int(raw) <= high:
+            raise serializers.ValidationError({name: [f"must be a whole number from {low} to {high}"]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        params = super().get_schema_operation_parameters(view)
+        bounds = {self.limit_query_param: (1, self.max_limit), self.offset_query_param: (0, self.max_offset)}
+        for param in params:
+            low, high = bounds[param["name"]]
+            param["schema"].update(minimum=low, maximum=high)
+        return params
+
+
+@extend_schema_field({"type": "string", "pattern": CODE_PATTERN})
+class CodeRelatedField(serializers.SlugRelatedField):
+    """An object by its code; what cannot be a code is not looked up (PostgreSQL rejects NUL bytes)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not re.fullmatch(CODE_PATTERN, data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "pattern": CODE_PATTERN}, "minItems": 1})
+class CodeListField(serializers.ManyRelatedField):
+    """Objects by their codes, at least one."""
+
+
+class TextOnly:
+    """Text fields that take text only: DRF would turn 7 into "7" and an integer into a UUID."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
+class TextField(TextOnly, serializers.CharField):
+    pass
+
+
+class SlugTextField(TextOnly, serializers.SlugField):
+    pass
+
+
+class TextUUIDField(TextOnly, serializers.UUIDField):
+    pass
+
+
 class UnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Unit
@@ -40,8 +126,14 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 class AuditSerializer(serializers.ModelSerializer):
-    instrument = serializers.SlugRelatedField(slug_field="code", queryset=Instrument.objects.all())
-    units = serializers.SlugRelatedField(slug_field="code", many=True, queryset=Unit.objects.all())
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.SlugField: SlugTextField,
+    }
+    instrument = CodeRelatedField(queryset=Instrument.objects.all())
+    units = CodeListField(child_relation=CodeRelatedField(queryset=Unit.objects.all()), allow_empty=False,
+                          error_messages={"empty": "choose at least one unit"})
     scale = serializers.IntegerField(min_value=MIN_SCALE, max_value=MAX_SCALE, default=7)
     min_sample = serializers.IntegerField(min_value=1, max_value=100000, default=5)
     status = serializers.CharField(source="result_status", read_only=True)
@@ -54,11 +146,7 @@ class AuditSerializer(serializers.ModelSerializer):
             "period_start", "period_end", "status", "n_responses", "computed_at", "created_at",
         ]
         read_only_fields = ["computed_at", "created_at"]
-
-    def validate_units(self, value: list[Unit]) -> list[Unit]:
-        if not value:
-            raise serializers.ValidationError("choose at least one unit")
-        return value
+        extra_kwargs = {"title": {"min_length": 1}}  # documents that a blank title is refused
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start = attrs.get("period_start", getattr(self.instance, "period_start", None))
@@ -84,12 +172,12 @@ class AnswerSerializer(serializers.Serializer):
 
 
 class ResponseInSerializer(serializers.Serializer):
-    submission_id = serializers.UUIDField()
-    unit = serializers.CharField(max_length=32)
-    channel = serializers.CharField(max_length=64, allow_null=True, allow_blank=True, required=False)
+    submission_id = TextUUIDField()
+    unit = TextField(max_length=32)
+    channel = TextField(max_length=64, allow_null=True, allow_blank=True, required=False)
     answers = serializers.DictField(child=AnswerSerializer(), allow_empty=True)
     importance = serializers.DictField(child=serializers.IntegerField(), allow_null=True, required=False)
-    token = serializers.CharField(required=False, allow_blank=True, help_text="Signed survey link token.")
+    token = TextField(max_length=1000, required=False, allow_blank=True, help_text="Signed survey link token.")
 
 
 class ResponseOutSerializer(serializers.Serializer):
@@ -112,25 +200,39 @@ class ResponseOutSerializer(serializers.Serializer):
         }
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: AuditSerializer(many=True), 400: ERRORS_BY_FIELD}),
+    post=extend_schema(responses={201: AuditSerializer, 400: ERRORS_BY_FIELD}),
+)
 class AuditListCreate(generics.ListCreateAPIView):
     """List audits (with status and response counts) or create one."""
 
     serializer_class = AuditSerializer
+    pagination_class = BoundedPagination
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return audits_with_counts().prefetch_related("units")
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=[SLUG], responses={200: AuditSerializer, 404: NOT_FOUND}),
+    put=extend_schema(parameters=[SLUG], responses={200: AuditSerializer, 400: ERRORS_BY_FIELD, 404: NOT_FOUND}),
+    patch=extend_schema(parameters=[SLUG], responses={200: AuditSerializer, 400: ERRORS_BY_FIELD, 404: NOT_FOUND}),
+)
 class AuditDetail(generics.RetrieveUpdateAPIView):
     serializer_class = AuditSerializer
+    parser_classes = [JSONParser]
     lookup_field = "slug"
 
     def get_queryset(self):
         return audits_with_counts().prefetch_related("units")
 
 
+@extend_schema_view(get=extend_schema(responses={200: UnitSerializer(many=True), 400: ERRORS_BY_FIELD}))
 class UnitList(generics.ListAPIView):
     serializer_class = UnitSerializer
+    pagination_class = BoundedPagination
     queryset = Unit.objects.select_related("parent")
 
 
@@ -138,14 +240,16 @@ class ResponseSubmit(APIView):
     """Submit one customer response (METHOD.md §8)."""
 
     authentication_classes: list = []  # customers answer without an account
+    parser_classes = [JSONParser]  # nested objects and null: JSON only (METHOD.md §8)
 
     @extend_schema(
+        parameters=[SLUG],
         request=ResponseInSerializer,
         responses={
             201: ResponseOutSerializer,
             200: OpenApiResponse(ResponseOutSerializer, description="Already stored (same submission_id)."),
-            400: OpenApiResponse(description="Errors by field."),
-            404: OpenApiResponse(description="No such audit."),
+            400: ERRORS_BY_FIELD,
+            404: NOT_FOUND,
         },
     )
     def post(self, request, slug: str) -> HttpResponse:
