@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from analytics import gaps
@@ -29,14 +29,21 @@ def audit_data_changed(*, audit_id: int, added_responses: int = 0) -> None:
     Audit.objects.filter(pk=audit_id).update(
         data_version=F("data_version") + 1, response_count=F("response_count") + added_responses
     )
-    if Audit.objects.filter(pk=audit_id, recompute_queued=False).update(recompute_queued=True):
+    now = timezone.now()
+    # A recompute queued long ago and never started (a lost message, a worker that
+    # was down) must not block every later one.
+    lost = Q(recompute_queued_at__lt=now - dt.timedelta(seconds=settings.GAP_RECOMPUTE_LOST_AFTER))
+    claimed = Audit.objects.filter(Q(recompute_queued=False) | lost, pk=audit_id).update(
+        recompute_queued=True, recompute_queued_at=now
+    )
+    if claimed:
         transaction.on_commit(lambda: _enqueue(audit_id=audit_id, job_id=None))
 
 
 def audit_recompute_request(*, audit: Audit) -> ComputeJob:
     """Queue a recompute that can be polled by its job id."""
     job = ComputeJob.objects.create(audit=audit)
-    Audit.objects.filter(pk=audit.pk).update(recompute_queued=True)
+    Audit.objects.filter(pk=audit.pk).update(recompute_queued=True, recompute_queued_at=timezone.now())
     transaction.on_commit(lambda: _enqueue(audit_id=audit.pk, job_id=str(job.pk), delay=0))
     return job
 

@@ -139,6 +139,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A burst of submissions within this many seconds is folded into one recompute.
 GAP_RECOMPUTE_DELAY = float(os.getenv("GAP_RECOMPUTE_DELAY", "1" if REDIS_URL else "0"))
+# A queued recompute that has not started after this many seconds is queued again.
+GAP_RECOMPUTE_LOST_AFTER = envint("GAP_RECOMPUTE_LOST_AFTER", 600)
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

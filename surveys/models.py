@@ -138,6 +138,7 @@ class Audit(models.Model):
     response_count = models.PositiveBigIntegerField(_("responses"), default=0, editable=False)
     computed_version = models.PositiveBigIntegerField(default=0, editable=False)
     recompute_queued = models.BooleanField(default=False, editable=False)
+    recompute_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     computing = models.BooleanField(default=False, editable=False)
     computed_at = models.DateTimeField(null=True, blank=True, editable=False)
 

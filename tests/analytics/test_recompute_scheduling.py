@@ -39,3 +39,24 @@ def test_a_change_during_a_recompute_leaves_the_result_stale(django_capture_on_c
     Audit.objects.filter(pk=audit.pk).update(computing=False)
     audit.refresh_from_db()
     assert audit.result_status == "stale"
+
+
+@pytest.mark.django_db
+def test_a_recompute_queued_long_ago_and_never_started_is_queued_again(django_capture_on_commit_callbacks,
+                                                                       settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    unit = Unit.objects.create(code="H1", name="Hall")
+    with django_capture_on_commit_callbacks(execute=True):
+        audit = audit_create(slug="a", title="A", instrument=Instrument.objects.get(code="servqual"), units=[unit])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response_submit(audit=audit, submission_id=uuid.uuid4(), unit_code="H1", answers={})
+    assert len(callbacks) == 1  # queued; suppose its message is lost
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.GAP_RECOMPUTE_LOST_AFTER + 1)
+    Audit.objects.filter(pk=audit.pk).update(recompute_queued_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response_submit(audit=audit, submission_id=uuid.uuid4(), unit_code="H1", answers={})
+        response_submit(audit=audit, submission_id=uuid.uuid4(), unit_code="H1", answers={})
+    assert len(callbacks) == 1
