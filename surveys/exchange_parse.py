@@ -434,6 +434,10 @@ def responses_parse(*, layout: Layout, unit_ids: dict[str, int], filename: str, 
         channels = stripped[codes]
         errors.cells(rows, "channel", lengths[codes] > MAX_CHANNEL, lambda i, c=codes: (
             f"at most {MAX_CHANNEL} characters (this one has {lengths[c[i]]})"))
+        # PostgreSQL text cannot hold NUL, and no channel name needs control characters.
+        control = np.array([any(ord(ch) < 32 and ch not in "\t\n\r" for ch in u) for u in stripped], dtype=bool)
+        errors.cells(rows, "channel", control[codes] & (lengths[codes] <= MAX_CHANNEL),
+                     lambda i: "must not contain control characters")
 
     # Submission ids: canonical forms vectorized, anything else through uuid.UUID.
     sid_text = text_of("submission_id")

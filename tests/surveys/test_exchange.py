@@ -241,6 +241,13 @@ def test_file_level_problems_reject_the_file():
 
 
 @pytest.mark.django_db
+def test_a_channel_with_control_characters_is_rejected():
+    audit = make_audit()
+    content = csv_bytes([{"submission_id": SID[0], "unit": "U1", "channel": "we\x00b"}])
+    assert rejected(audit, content) == [(2, "channel", "must not contain control characters")]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("quoted", [False, True])
 def test_a_csv_row_with_too_few_or_too_many_cells_rejects_the_file(quoted):
     audit = make_audit()
