@@ -138,6 +138,10 @@ def _check_texts(value: Any, *, path: str, languages: list[str] | None, problems
         if not isinstance(text, str) or not text.strip():
             problems.append(f"{key_path}: expected a non-empty string, got {_show(text)}")
             continue
+        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+            # PostgreSQL cannot store NUL, and no question needs control characters.
+            problems.append(f"{key_path}: must not contain control characters")
+            continue
         present += 1
     if not present:
         wanted = ", ".join(languages) if languages else "a declared language"

@@ -320,3 +320,15 @@ def test_unusable_languages_are_reported_once_not_for_every_text():
     assert instrument_validate(data) == [
         'languages[0]: "EN" is not a Django language code (lowercase, such as "en" or "zh-hans")'
     ]
+
+
+@pytest.mark.django_db
+def test_texts_with_control_characters_are_rejected():
+    data = {"code": "k", "languages": ["en"], "name": {"en": "a\x00b"},
+            "dimensions": [{"code": "d", "name": {"en": "D"}, "items": [{"code": "I1", "text": {"en": "x\x07"}}]}]}
+    assert instrument_validate(data) == [
+        "name.en: must not contain control characters",
+        "name: needs a text in at least one language (en)",
+        "dimensions[0].items[0].text.en: must not contain control characters",
+        "dimensions[0].items[0].text: needs a text in at least one language (en)",
+    ]
