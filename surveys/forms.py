@@ -88,6 +88,9 @@ class AuditForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.creating = self.instance.pk is None
         self.fields["slug"].required = False
+        if self.creating and not self.is_bound:
+            # The default SERVQUAL instrument, when present, is the usual choice.
+            self.initial.setdefault("instrument", Instrument.objects.filter(code="servqual").first())
         if not self.creating:
             # The slug is part of links already handed out to customers.
             self.fields["slug"].disabled = True
