@@ -8,7 +8,8 @@ import math
 
 import numpy as np
 
-from analytics.gaps import STAT_KEYS, sample_stats
+from analytics.gaps import STAT_KEYS
+from analytics.stats import sample_stats
 
 from ._helpers import approx, design, p_two_sided, rec, run, tq
 

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from analytics.gaps import cronbach_alpha
+from analytics.stats import cronbach_alpha
 
 from ._helpers import approx, design, rec, run
 
