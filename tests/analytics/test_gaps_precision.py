@@ -26,3 +26,24 @@ def test_dimension_sd_is_accurate_for_a_large_nearly_constant_sample():
         assert fig["gap"] == approx(6 - 1 / (3 * n))
         assert fig["sd"] == approx(1 / (3 * math.sqrt(n)))
         assert fig["se"] == approx(1 / (3 * n))
+
+
+def test_alpha_sums_do_not_overflow_for_a_large_unit_of_long_dimensions():
+    # 20 items on a 10-point scale: a response's total reaches 200, its square 40 000,
+    # and 100 000 responses sum those squares past 2³¹.
+    rng = np.random.default_rng(3)
+    n, k = 100_000, 20
+    dsg = Design(tuple(f"I{i}" for i in range(k)), (0,) * k, ("d",), 10, False)
+    E = rng.integers(8, 11, (n, k)).astype(np.uint8)
+    P = rng.integers(7, 11, (n, k)).astype(np.uint8)
+    res = compute_one(dsg, Responses.from_rows(np.zeros(n, dtype=np.int64), E, P, None,
+                                               np.full((n, 1), -1, dtype=np.int16)))
+
+    def alpha(x: np.ndarray) -> float:
+        x = x.astype(float)
+        return k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1))
+
+    dim = res["gap5"]["dimensions"]["d"]
+    assert dim["alpha_e"] == approx(alpha(E))
+    assert dim["alpha_p"] == approx(alpha(P))
+    assert dim["alpha_gap"] == approx(alpha(P.astype(int) - E))
