@@ -128,7 +128,11 @@ def _read_csv(content: bytes, errors: _Errors) -> tuple[list[str], list[pd.Serie
         errors.add(None, None, f"not a readable UTF-8 CSV file ({exc})")
         return None
     header = [name.strip() for name in header]
-    ragged = _ragged_rows(content, len(header))
+    try:
+        ragged = _ragged_rows(content, len(header))
+    except csv.Error as exc:
+        errors.add(None, None, f"not a readable CSV file ({exc})")
+        return None
     if ragged:
         # pandas would pad a short row with empty cells or drop a long row's extras.
         for row, cells in ragged[:MAX_ERRORS]:
@@ -207,22 +211,32 @@ def _read_xlsx(content: bytes, errors: _Errors) -> tuple[list[str], list[pd.Seri
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         errors.add(None, None, f"not a readable XLSX file ({exc})")
         return None
+    except Exception as exc:  # openpyxl fails on damaged parts in many ways of its own
+        errors.add(None, None, f"not a readable XLSX file ({type(exc).__name__}: {exc})")
+        return None
     try:
-        lines = book.worksheets[0].iter_rows(values_only=True)
-        header = [_xlsx_text(v).strip() for v in next(lines, ())]
-        while header and header[-1] == "":
-            header.pop()
-        if not header:
-            errors.add(None, None, "the file is empty")
-            return None
-        width = len(header)
-        cells: list[tuple] = []
-        for row_number, line in enumerate(lines, start=2):
-            if len(line) > width and any(v not in (None, "") for v in line[width:]):
-                errors.add(row_number, None, f"this row has cells beyond the header's {width} columns")
-            cells.append(tuple(line[:width]) + (None,) * (width - len(line)))
+        return _xlsx_columns(book, errors)
+    except Exception as exc:  # a damaged sheet only shows itself while its rows are read
+        errors.add(None, None, f"not a readable XLSX file ({type(exc).__name__}: {exc})")
+        return None
     finally:
         book.close()
+
+
+def _xlsx_columns(book, errors: _Errors) -> tuple[list[str], list[pd.Series], np.ndarray] | None:
+    lines = book.worksheets[0].iter_rows(values_only=True)
+    header = [_xlsx_text(v).strip() for v in next(lines, ())]
+    while header and header[-1] == "":
+        header.pop()
+    if not header:
+        errors.add(None, None, "the file is empty")
+        return None
+    width = len(header)
+    cells: list[tuple] = []
+    for row_number, line in enumerate(lines, start=2):
+        if len(line) > width and any(v not in (None, "") for v in line[width:]):
+            errors.add(row_number, None, f"this row has cells beyond the header's {width} columns")
+        cells.append(tuple(line[:width]) + (None,) * (width - len(line)))
     by_column = list(zip(*cells, strict=True)) if cells else [()] * width
     columns = []
     for name, values in zip(header, by_column, strict=True):

@@ -240,6 +240,37 @@ def test_file_level_problems_reject_the_file():
     assert rejected(audit, good) == [(None, None, "this audit is closed and accepts no more responses")]
 
 
+def damaged_xlsx(part: str, replacement: bytes) -> bytes:
+    """A valid workbook with one of its zip members replaced."""
+    import zipfile
+
+    book = Workbook()
+    book.active.append(header())
+    good = io.BytesIO()
+    book.save(good)
+    out = io.BytesIO()
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, replacement if item.filename == part else src.read(item.filename))
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/styles.xml", "xl/workbook.xml"])
+def test_a_damaged_xlsx_is_rejected_as_unreadable(part):
+    audit = make_audit()
+    errors = rejected(audit, damaged_xlsx(part, b"<not xml"), "r.xlsx")
+    assert len(errors) == 1 and errors[0][:2] == (None, None)
+    assert errors[0][2].startswith("not a readable XLSX file")
+
+
+@pytest.mark.django_db
+def test_a_csv_cell_longer_than_the_csv_module_allows_is_rejected():
+    audit = make_audit()
+    content = csv_bytes([{"submission_id": SID[0], "unit": "U1", "channel": "a,b" + "x" * 200_000}])  # quoted
+    assert rejected(audit, content)[0][:2] == (None, None)
+
+
 @pytest.mark.django_db
 def test_a_channel_with_control_characters_is_rejected():
     audit = make_audit()
