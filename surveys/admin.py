@@ -79,9 +79,12 @@ class AuditAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Answers are stored against the frozen layout: it cannot change under them.
-        if obj is not None and obj.responses.exists():
-            return [*self.readonly_fields, *self.layout_fields]
-        return self.readonly_fields
+        if obj is None:
+            return self.readonly_fields
+        # The slug is part of every survey link handed out.
+        if obj.responses.exists():
+            return [*self.readonly_fields, "slug", *self.layout_fields]
+        return [*self.readonly_fields, "slug"]
 
     def save_model(self, request, obj: Audit, form, change: bool) -> None:
         if not change or any(f in form.changed_data for f in self.layout_fields):

@@ -62,7 +62,10 @@ def audit_create(
 
 @transaction.atomic
 def audit_update(*, audit: Audit, units: Iterable[Unit] | None = None, **fields: Any) -> Audit:
-    """Change an audit; instrument, scale and format only while it has no responses."""
+    """Change an audit; instrument, scale and format only while it has no responses,
+    and never its slug (it is part of every survey link handed out)."""
+    if "slug" in fields and fields["slug"] != audit.slug:
+        raise ValidationFailed({"slug": ["cannot change: it is part of every survey link"]})
     frozen = ("instrument", "scale", "format")
     changes_layout = any(k in fields and fields[k] != getattr(audit, k) for k in frozen)
     if changes_layout and audit.responses.exists():

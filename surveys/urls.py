@@ -12,7 +12,8 @@ urlpatterns = [
     re_path(r"^audits/(?P<slug>[-a-zA-Z0-9_]+)/export\.(?P<fmt>csv|xlsx)$", exchange.audit_export,
             name="audit-export"),
     path("instruments/", instruments.instrument_list, name="instrument-list"),
-    path("instruments/<str:code>.json", instruments.instrument_download, name="instrument-download"),
+    re_path(r"^instruments/(?P<code>[A-Za-z0-9_-]{1,32})\.json$", instruments.instrument_download,
+            name="instrument-download"),
     path("s/<slug:slug>/<str:unit_code>/", survey.survey, name="survey"),
     path("s/<slug:slug>/<str:unit_code>/thanks/", survey.survey_thanks, name="survey-thanks"),
 ]

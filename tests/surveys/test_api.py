@@ -161,3 +161,10 @@ def test_results_keep_the_contract_shape_before_the_first_recompute(db):
     assert result["gap5"]["overall"]["n"] == 0 and result["gap5"]["overall"]["gap"] is None
     assert list(result["gap5"]["items"]) == ITEMS
     assert result["zone"]["items"]["REL1"]["position"] is None
+
+
+def test_an_audit_slug_cannot_be_renamed(api):
+    response = api.patch("/api/audits/q4/", {"slug": "renamed"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"slug": ["cannot change: it is part of every survey link"]}
+    assert api.get("/api/audits/q4/").status_code == 200

@@ -62,7 +62,7 @@ def test_the_admin_freezes_the_layout_once_an_audit_has_responses(tree, client):
     page = client.get(url).content.decode()
     assert 'name="scale"' not in page and 'name="format"' not in page and 'name="instrument"' not in page
     version = Audit.objects.get(pk=audit.pk).data_version
-    form = {"slug": "a", "title": "Renamed", "units": [north.pk], "is_open": "on", "min_sample": 9,
+    form = {"title": "Renamed", "units": [north.pk], "is_open": "on", "min_sample": 9,
             "scale": 3, "format": "three_column"}
     assert client.post(url, form).status_code == 302
     audit.refresh_from_db()
