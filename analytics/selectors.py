@@ -20,8 +20,12 @@ def audit_gaps(*, audit: Audit, unit_code: str | None = None) -> dict[str, Any]:
         if unit is None:
             raise UnitNotInAudit(f'unknown unit "{unit_code}"')
     result = GapResult.objects.filter(audit=audit, unit=unit).only("payload", "computed_at").first()
-    if result is None and unit is not None and audit.computed_at is not None:
-        raise UnitNotInAudit(f'unit "{unit_code}" is not part of audit "{audit.slug}"')
+    if result is None and unit is not None:
+        # No stored figures: a unit outside the audit, or one added since the last recompute.
+        from surveys.selectors import audit_scope_units
+
+        if unit.pk not in audit_scope_units(audit=audit)[0]:
+            raise UnitNotInAudit(f'unit "{unit_code}" is not part of audit "{audit.slug}"')
     payload = result.payload if result else empty_figures(audit=audit)
     return {
         "audit": audit.slug,

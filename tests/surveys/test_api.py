@@ -129,6 +129,11 @@ def test_results_have_every_key_of_the_contract_with_hand_computed_gaps(api):
 
 def test_results_of_an_unknown_unit_or_audit_are_rejected(api):
     assert api.get("/api/audits/q4/gaps/?unit=NOWHERE").status_code == 400
+    fresh = APIClient()  # before any recompute, a unit outside the audit is still rejected
+    fresh.post("/api/audits/", {"slug": "q5", "title": "Q5", "instrument": "servqual", "units": ["H1"]},
+               format="json")
+    assert fresh.get("/api/audits/q5/gaps/?unit=ELSEWHERE").status_code == 400
+    assert fresh.get("/api/audits/q5/gaps/?unit=H1").json()["gap5"]["overall"]["n"] == 0
     assert api.get("/api/audits/q4/gaps/?unit=ELSEWHERE").status_code == 400
     assert api.get("/api/audits/missing/gaps/").status_code == 404
 
