@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from analytics import gaps
 from analytics.models import ComputeJob, GapResult
-from surveys.models import Audit, Response
+from surveys.models import Audit
 
 log = logging.getLogger(__name__)
 
@@ -140,12 +140,18 @@ def audit_compute(*, audit_id: int, job_id: str | None = None) -> None:
         figures = audit_figures(audit=audit)
         now = timezone.now()
         with transaction.atomic():
-            GapResult.objects.filter(audit_id=audit_id).delete()
-            results_store(audit_id=audit_id, figures=figures, computed_at=now)
-            Audit.objects.filter(pk=audit_id).update(
-                computed_version=version, computed_at=now, computing=False,
-                response_count=Response.objects.filter(audit_id=audit_id).count(),
-            )
+            # Two recomputes of one audit may overlap: they store one at a time, and
+            # an older one never overwrites figures computed from newer data.
+            stored = Audit.objects.select_for_update().only("computed_version").get(pk=audit_id)
+            if version >= stored.computed_version:
+                GapResult.objects.filter(audit_id=audit_id).delete()
+                results_store(audit_id=audit_id, figures=figures, computed_at=now)
+                Audit.objects.filter(pk=audit_id).update(
+                    computed_version=version, computed_at=now, computing=False,
+                    response_count=figures[None]["n_responses"],
+                )
+            else:
+                Audit.objects.filter(pk=audit_id).update(computing=False)
         if job_id:
             ComputeJob.objects.filter(pk=job_id).update(status=ComputeJob.Status.DONE, finished_at=timezone.now())
     except Exception as exc:

@@ -60,3 +60,21 @@ def test_a_recompute_queued_long_ago_and_never_started_is_queued_again(django_ca
         response_submit(audit=audit, submission_id=uuid.uuid4(), unit_code="H1", answers={})
         response_submit(audit=audit, submission_id=uuid.uuid4(), unit_code="H1", answers={})
     assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_an_older_recompute_never_overwrites_newer_figures(django_capture_on_commit_callbacks):
+    from analytics.services import audit_compute
+
+    unit = Unit.objects.create(code="H1", name="Hall")
+    audit = audit_create(slug="a", title="A", instrument=Instrument.objects.get(code="servqual"), units=[unit])
+    response_submit(audit=audit, submission_id=uuid.uuid4(), unit_code="H1", answers={})
+    audit_compute(audit_id=audit.pk)
+    audit.refresh_from_db()
+    newest = audit.computed_version
+    # A recompute that read an older version finishes last: it stores nothing.
+    Audit.objects.filter(pk=audit.pk).update(data_version=newest - 1)
+    audit_compute(audit_id=audit.pk)
+    audit.refresh_from_db()
+    assert audit.computed_version == newest and audit.computing is False
+    assert audit.results.get(unit=None).payload["n_responses"] == 1
