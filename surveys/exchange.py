@@ -58,8 +58,13 @@ def responses_import(*, audit: Audit, filename: str, content: bytes) -> ImportRe
     repeated = ids.duplicated(keep="first").to_numpy()
     try:
         with transaction.atomic():
-            # One import per audit at a time, so the stored ids stay current.
-            Audit.objects.select_for_update().filter(pk=audit.pk).exists()
+            # One import per audit at a time, so the stored ids stay current; and the
+            # layout the file was checked against must still be the audit's.
+            current = Audit.objects.select_for_update().get(pk=audit.pk)
+            if audit_layout(audit=current) != audit_layout(audit=audit) or not current.is_open:
+                raise ImportRejected([CellError(
+                    None, None, "the audit changed (scale, format, instrument or closed) during the import; "
+                    "import again")])
             stored_ids = {
                 u.hex for u in Response.objects.filter(audit=audit).values_list("submission_id", flat=True)
             }

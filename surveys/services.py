@@ -66,6 +66,7 @@ def audit_update(*, audit: Audit, units: Iterable[Unit] | None = None, **fields:
     and never its slug (it is part of every survey link handed out)."""
     if "slug" in fields and fields["slug"] != audit.slug:
         raise ValidationFailed({"slug": ["cannot change: it is part of every survey link"]})
+    Audit.objects.select_for_update().filter(pk=audit.pk).exists()  # see response_submit
     frozen = ("instrument", "scale", "format")
     changes_layout = any(k in fields and fields[k] != getattr(audit, k) for k in frozen)
     if changes_layout and audit.responses.exists():
@@ -135,18 +136,20 @@ def response_submit(
     existing = Response.objects.filter(audit=audit, submission_id=submission_id).first()
     if existing is not None:
         return existing, False
-    layout = audit_layout(audit=audit)
-    errors = response_validate(
-        audit=audit, layout=layout, unit_code=unit_code, answers=answers,
-        importance=importance, channel=channel,
-    )
-    if errors:
-        raise ValidationFailed(errors)
-    unit_id = audit_unit_ids(audit=audit)[unit_code]
     try:
         with transaction.atomic():
+            # Locked, so that the layout the answers are packed in cannot change
+            # under them (audit_update locks the same row).
+            current = Audit.objects.select_for_update().get(pk=audit.pk)
+            layout = audit_layout(audit=current)
+            errors = response_validate(
+                audit=current, layout=layout, unit_code=unit_code, answers=answers,
+                importance=importance, channel=channel,
+            )
+            if errors:
+                raise ValidationFailed(errors)
             response = Response.objects.create(
-                audit=audit, unit_id=unit_id, submission_id=submission_id,
+                audit=current, unit_id=audit_unit_ids(audit=current)[unit_code], submission_id=submission_id,
                 channel=channel or "", submitted_at=submitted_at or timezone.now(),
                 answers=layout.pack_answers(answers or {}),
                 importance=layout.pack_importance(importance),
