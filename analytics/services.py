@@ -42,6 +42,13 @@ def audit_data_changed(*, audit_id: int, added_responses: int = 0) -> None:
 
 def audit_recompute_request(*, audit: Audit) -> ComputeJob:
     """Queue a recompute that can be polled by its job id."""
+    # Asking again while a recompute is waiting or running answers that one.
+    recent = timezone.now() - dt.timedelta(seconds=settings.GAP_RECOMPUTE_LOST_AFTER)
+    pending = ComputeJob.objects.filter(
+        audit=audit, status__in=[ComputeJob.Status.QUEUED, ComputeJob.Status.RUNNING], created_at__gte=recent
+    ).first()
+    if pending is not None:
+        return pending
     job = ComputeJob.objects.create(audit=audit)
     Audit.objects.filter(pk=audit.pk).update(recompute_queued=True, recompute_queued_at=timezone.now())
     transaction.on_commit(lambda: _enqueue(audit_id=audit.pk, job_id=str(job.pk), delay=0))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.contrib import admin
+from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,7 @@ from analytics.services import audit_data_changed
 from surveys.instruments import instrument_export
 from surveys.models import Audit, Dimension, Instrument, Item, Response, Unit
 from surveys.selectors import audit_layout
+from surveys.services import ValidationFailed, audit_units_check
 
 
 def _pretty_json(value: object) -> str:
@@ -26,6 +29,13 @@ class UnitAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]
+
+    def save_model(self, request, obj: Unit, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "parent" in form.changed_data:
+            # Roll-ups change with the tree: every audit's figures are stale.
+            for audit_id in Audit.objects.values_list("pk", flat=True):
+                audit_data_changed(audit_id=audit_id)
 
 
 class DimensionInline(admin.TabularInline):
@@ -68,8 +78,25 @@ class ItemAdmin(admin.ModelAdmin):
     list_select_related = ["instrument", "dimension__instrument"]
 
 
+class AuditAdminForm(forms.ModelForm):
+    class Meta:
+        model = Audit
+        fields = ["slug", "title", "instrument", "scale", "format", "units", "is_open", "min_sample",
+                  "period_start", "period_end"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and "units" in cleaned:
+            try:
+                audit_units_check(audit=self.instance, units=list(cleaned["units"]))
+            except ValidationFailed as exc:
+                raise forms.ValidationError(exc.errors) from exc
+        return cleaned
+
+
 @admin.register(Audit)
 class AuditAdmin(admin.ModelAdmin):
+    form = AuditAdminForm
     list_display = ["slug", "title", "format", "scale", "is_open"]
     list_filter = ["is_open", "format"]
     search_fields = ["slug", "title"]
@@ -120,13 +147,13 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj: Response) -> None:
         super().delete_model(request, obj)
-        audit_data_changed(audit_id=obj.audit_id)
+        audit_data_changed(audit_id=obj.audit_id, added_responses=-1)
 
     def delete_queryset(self, request, queryset) -> None:
-        audit_ids = set(queryset.values_list("audit_id", flat=True))
+        counts = dict(queryset.values_list("audit_id").annotate(n=Count("id")).values_list("audit_id", "n"))
         super().delete_queryset(request, queryset)
-        for audit_id in audit_ids:
-            audit_data_changed(audit_id=audit_id)
+        for audit_id, n in counts.items():
+            audit_data_changed(audit_id=audit_id, added_responses=-n)
 
     @admin.display(description=_("answers"))
     def decoded_answers(self, obj: Response) -> str:

@@ -156,7 +156,10 @@ class AuditSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Audit:
-        return audit_create(**validated_data)
+        try:
+            return audit_create(**validated_data)
+        except ValidationFailed as exc:
+            raise serializers.ValidationError(exc.errors) from exc
 
     def update(self, instance: Audit, validated_data: dict[str, Any]) -> Audit:
         try:

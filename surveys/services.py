@@ -49,12 +49,16 @@ def audit_create(
     period_start: dt.date | None = None,
     period_end: dt.date | None = None,
 ) -> Audit:
-    audit = Audit.objects.create(
-        slug=slug, title=title, instrument=instrument,
-        instrument_snapshot=instrument_export(instrument=instrument),
-        scale=scale, format=format, min_sample=min_sample, is_open=is_open,
-        period_start=period_start, period_end=period_end,
-    )
+    try:
+        with transaction.atomic():
+            audit = Audit.objects.create(
+                slug=slug, title=title, instrument=instrument,
+                instrument_snapshot=instrument_export(instrument=instrument),
+                scale=scale, format=format, min_sample=min_sample, is_open=is_open,
+                period_start=period_start, period_end=period_end,
+            )
+    except IntegrityError as exc:  # two audits created at once with one slug
+        raise ValidationFailed({"slug": [f'an audit with slug "{slug}" already exists']}) from exc
     audit.units.set(list(units))
     audit_data_changed(audit_id=audit.pk)
     return audit
@@ -76,7 +80,7 @@ def audit_update(*, audit: Audit, units: Iterable[Unit] | None = None, **fields:
         })
     if units is not None:
         units = list(units)
-        _check_units_keep_responses(audit=audit, units=units)
+        audit_units_check(audit=audit, units=units)
     for key, value in fields.items():
         setattr(audit, key, value)
     if changes_layout:
@@ -88,7 +92,7 @@ def audit_update(*, audit: Audit, units: Iterable[Unit] | None = None, **fields:
     return audit
 
 
-def _check_units_keep_responses(*, audit: Audit, units: list[Unit]) -> None:
+def audit_units_check(*, audit: Audit, units: list[Unit]) -> None:
     """Units whose responses are stored stay in the audit (their figures and the export depend on them)."""
     _, children = unit_tree()
     allowed = {uid for unit in units for uid in descendant_ids(unit.pk, children)}

@@ -78,3 +78,13 @@ def test_an_older_recompute_never_overwrites_newer_figures(django_capture_on_com
     audit.refresh_from_db()
     assert audit.computed_version == newest and audit.computing is False
     assert audit.results.get(unit=None).payload["n_responses"] == 1
+
+
+@pytest.mark.django_db
+def test_asking_for_a_recompute_while_one_is_queued_answers_that_one():
+    from analytics.services import audit_recompute_request
+
+    unit = Unit.objects.create(code="H1", name="Hall")
+    audit = audit_create(slug="a", title="A", instrument=Instrument.objects.get(code="servqual"), units=[unit])
+    first = audit_recompute_request(audit=audit)  # its task runs on commit, which this test never reaches
+    assert audit_recompute_request(audit=audit).pk == first.pk

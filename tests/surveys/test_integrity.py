@@ -68,3 +68,30 @@ def test_the_admin_freezes_the_layout_once_an_audit_has_responses(tree, client):
     audit.refresh_from_db()
     assert (audit.title, audit.min_sample, audit.scale, audit.format) == ("Renamed", 9, 7, "two_column")
     assert audit.data_version > version  # min_sample changes low-sample flags: recompute
+
+
+def test_the_admin_keeps_units_that_have_responses_and_counts_deletions(tree, client):
+    chain, north, hall = tree
+    other = Unit.objects.create(code="O", name="Other")
+    audit = audit_create(slug="a", title="A", instrument=Instrument.objects.get(code="servqual"), units=[north])
+    for _ in range(2):
+        response_submit(audit=audit, submission_id=uuid.uuid4(), unit_code="H", answers={})
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+    form = {"title": "A", "units": [other.pk], "is_open": "on", "min_sample": 5}
+    page = client.post(f"/admin/surveys/audit/{audit.pk}/change/", form)
+    assert page.status_code == 200 and "cannot remove units that already have responses: H" in page.content.decode()
+    assert list(audit.units.values_list("code", flat=True)) == ["N"]
+    first = audit.responses.first()
+    assert client.post(f"/admin/surveys/response/{first.pk}/delete/", {"post": "yes"}).status_code == 302
+    audit.refresh_from_db()
+    assert audit.response_count == 1 and audit.result_status == "stale"
+
+
+def test_creating_an_audit_with_a_taken_slug_is_a_field_error(tree):
+    chain, north, hall = tree
+    servqual = Instrument.objects.get(code="servqual")
+    audit_create(slug="a", title="A", instrument=servqual, units=[north])
+    with pytest.raises(ValidationFailed) as info:
+        audit_create(slug="a", title="Again", instrument=servqual, units=[north])
+    assert info.value.errors == {"slug": ['an audit with slug "a" already exists']}
+    assert Audit.objects.count() == 1
