@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 COLUMNS_TWO = ("expectation", "perception")
 COLUMNS_THREE = ("expectation", "perception", "adequate")
 
@@ -76,19 +74,12 @@ class Layout:
             return None
         return dict(zip(self.dimension_codes, bytes(data), strict=True))
 
-    def split_matrix(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Split an (n × width) uint8 matrix of packed answers into E, P, A blocks."""
-        m = self.n_items
-        e, p = matrix[:, :m], matrix[:, m : 2 * m]
-        a = matrix[:, 2 * m : 3 * m] if self.three_column else None
-        return e, p, a
-
 
 # ---------------------------------------------------------------- validation
 # Errors are {field path: [message]} so the API, the survey form and the importer
 # can all show them beside the offending field.
 
-ANSWER_COLUMNS = ("expectation", "perception", "adequate")
+ANSWER_COLUMNS = COLUMNS_THREE
 
 
 def answer_value_error(value: Any, scale: int) -> str | None:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from surveys.exchange import ImportRejected, responses_export, responses_import
 from surveys.forms import ImportForm
 from surveys.models import Audit
 
@@ -19,9 +20,6 @@ CONTENT_TYPES = {
 
 @require_http_methods(["GET", "POST"])
 def audit_import(request: HttpRequest, slug: str) -> HttpResponse:
-    # Imported here so that this module loads before surveys.exchange exists.
-    from surveys.exchange import ImportRejected, responses_import
-
     audit = get_object_or_404(Audit, slug=slug)
     form = ImportForm(request.POST or None, request.FILES or None)
     rejected = None
@@ -47,8 +45,6 @@ def audit_import(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def audit_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
-    from surveys.exchange import responses_export
-
     audit = get_object_or_404(Audit, slug=slug)
     response = HttpResponse(responses_export(audit=audit, fmt=fmt), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{audit.slug}-responses.{fmt}"'
