@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from analytics import charts
+from surveys.instruments import localized
 from surveys.models import Audit, Unit
 
 ALPHA_FLOOR = 0.7  # below this, a dimension's items hang together poorly (Nunnally 1978)
@@ -21,24 +22,13 @@ DASH = "—"
 
 
 # ------------------------------------------------------------------ labels
-def localized(texts: dict[str, str] | None, language: str, fallback: str = "") -> str:
-    """The text in the active language, else English, else the first one given."""
-    if not texts:
-        return fallback
-    base = language.split("-")[0]
-    for key in (language, base, "en"):
-        if texts.get(key):
-            return texts[key]
-    return next(iter(texts.values()), fallback) or fallback
-
-
 def instrument_labels(snapshot: dict[str, Any], language: str) -> tuple[dict[str, str], dict[str, str]]:
     """(dimension names, item texts) by code, in the active language."""
     dimensions, items = {}, {}
     for dimension in snapshot.get("dimensions", []):
-        dimensions[dimension["code"]] = localized(dimension.get("name"), language, dimension["code"])
+        dimensions[dimension["code"]] = localized(dimension.get("name"), language) or dimension["code"]
         for item in dimension.get("items", []):
-            items[item["code"]] = localized(item.get("text"), language, item["code"])
+            items[item["code"]] = localized(item.get("text"), language) or item["code"]
     return dimensions, items
 
 

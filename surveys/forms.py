@@ -9,26 +9,15 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from surveys.instruments import localized
 from surveys.models import MAX_SCALE, MIN_SCALE, Audit, Instrument, Unit
 from surveys.selectors import unit_tree
 
 # Field-name prefixes of the survey form, the same as the exchange columns (METHOD.md §9).
 COLUMN_PREFIX = {"expectation": "E", "perception": "P", "adequate": "A"}
 IMPORTANCE_PREFIX = "W"
-
-
-def localized(texts: Any, language: str | None = None) -> str:
-    """A text in the active language, else English, else the first language given."""
-    if not isinstance(texts, dict):
-        return str(texts or "")
-    language = language or get_language() or "en"
-    for code in (language, language.split("-")[0], "en"):
-        if texts.get(code):
-            return texts[code]
-    return next((t for t in texts.values() if t), "")
 
 
 def units_in_tree_order(root_ids: Iterable[int] | None = None) -> list[tuple[Unit, int]]:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import get_language
 
 from surveys.models import CODE_PATTERN, Dimension, Instrument, Item
 
@@ -296,3 +297,14 @@ def instrument_from_json_text(text: str) -> dict:
     if not isinstance(data, dict):
         raise InstrumentError(f"instrument: expected an object, got {_kind(data)}")
     return data
+
+
+def localized(texts: Any, language: str | None = None) -> str:
+    """A text in the active language, else English, else the first language given."""
+    if not isinstance(texts, dict):
+        return str(texts or "")
+    language = language or get_language() or "en"
+    for code in (language, language.split("-")[0], "en"):
+        if texts.get(code):
+            return texts[code]
+    return next((t for t in texts.values() if t), "")

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from surveys.forms import AuditForm, localized, units_in_tree_order
+from surveys.forms import AuditForm, units_in_tree_order
+from surveys.instruments import localized
 from surveys.models import Audit
 from surveys.selectors import audit_unit_ids, audits_with_counts
 from surveys.services import ValidationFailed, audit_create, audit_update

@@ -13,8 +13,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from surveys.forms import localized
-from surveys.instruments import InstrumentError, instrument_export, instrument_from_json_text, instrument_import
+from surveys.instruments import (
+    InstrumentError,
+    instrument_export,
+    instrument_from_json_text,
+    instrument_import,
+    localized,
+)
 from surveys.models import Instrument
 
 MAX_INSTRUMENT_BYTES = 1024 * 1024

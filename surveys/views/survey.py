@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from surveys.forms import SurveyForm, localized
+from surveys.forms import SurveyForm
+from surveys.instruments import localized
 from surveys.models import Audit, Unit
 from surveys.selectors import audit_unit_ids
 from surveys.services import ValidationFailed, response_submit
