@@ -12,6 +12,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from analytics import gaps
+
 RED, GREEN, BLUE, GREY, AMBER = "#b3261e", "#1a7f37", "#1f5fa8", "#9aa3b2", "#9a6700"
 E_COLOUR, P_COLOUR = "#9db7d9", "#1f5fa8"
 POSITION_COLOURS = {"below": RED, "within": AMBER, "above": GREEN}
@@ -168,18 +170,21 @@ def zone_chart(zone_items: Mapping[str, Mapping[str, Any] | None], names: Mappin
     return fig
 
 
+def _ipa_axes(ipa: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(importance, performance) by dimension code, from the §8 `ipa` part."""
+    return ({c: _get(r, "importance") for c, r in ipa.items()},
+            {c: _get(r, "performance") for c, r in ipa.items()})
+
+
 def _ipa_defined(ipa: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """Dimensions with both importance and performance defined."""
-    return [c for c, r in ipa.items()
-            if _get(r, "importance") is not None and _get(r, "performance") is not None]
+    return gaps.ipa_defined(*_ipa_axes(ipa))
 
 
 def ipa_axis_means(ipa: Mapping[str, Mapping[str, Any]]) -> tuple[float | None, float | None]:
-    """(mean performance, mean importance) over the dimensions where both are defined (§5)."""
-    both = [ipa[c] for c in _ipa_defined(ipa)]
-    if not both:
-        return None, None
-    return (sum(r["performance"] for r in both) / len(both), sum(r["importance"] for r in both) / len(both))
+    """(mean performance, mean importance): the axes the quadrants were drawn around (§5)."""
+    mean_importance, mean_performance = gaps.ipa_axis_means(*_ipa_axes(ipa))
+    return mean_performance, mean_importance
 
 
 def has_importance(ipa: Mapping[str, Mapping[str, Any]] | None) -> bool:

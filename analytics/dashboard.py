@@ -36,21 +36,6 @@ def unit_label(unit: Unit) -> str:
     return unit.code if unit.name in ("", unit.code) else f"{unit.name} ({unit.code})"
 
 
-def scope_tree(units: dict[int, Unit]) -> list[tuple[Unit, int]]:
-    """The audit's units in tree order, each with its depth."""
-    children: dict[int | None, list[Unit]] = {}
-    for unit in units.values():
-        parent = unit.parent_id if unit.parent_id in units else None
-        children.setdefault(parent, []).append(unit)
-    out: list[tuple[Unit, int]] = []
-    stack = [(u, 0) for u in sorted(children.get(None, []), key=lambda u: u.code, reverse=True)]
-    while stack:
-        unit, depth = stack.pop()
-        out.append((unit, depth))
-        stack.extend((c, depth + 1) for c in sorted(children.get(unit.pk, []), key=lambda u: u.code, reverse=True))
-    return out
-
-
 # ------------------------------------------------------------------ numbers
 def num(value: float | None, digits: int = 2) -> str:
     """A figure rounded for the UI; null shows as a dash, and -0.00 as 0.00."""

@@ -20,6 +20,7 @@ Answers come in feature-major (see `Responses`): unsigned byte matrices
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -301,12 +302,26 @@ def _zone_rows(n: np.ndarray, sa: np.ndarray, sd: np.ndarray, sp: np.ndarray, mi
     return rows
 
 
+def ipa_defined(importance: Mapping[str, float | None], performance: Mapping[str, float | None]) -> list[str]:
+    """The dimensions with both an importance and a performance (§5)."""
+    return [c for c in importance if importance[c] is not None and performance.get(c) is not None]
+
+
+def ipa_axis_means(
+    importance: Mapping[str, float | None], performance: Mapping[str, float | None]
+) -> tuple[float | None, float | None]:
+    """(mean importance, mean performance) over the dimensions where both are defined (§5)."""
+    both = ipa_defined(importance, performance)
+    if not both:
+        return None, None
+    return float(np.mean([importance[c] for c in both])), float(np.mean([performance[c] for c in both]))
+
+
 def ipa_quadrants(importance: dict[str, float | None], performance: dict[str, float | None]) -> dict[str, dict]:
     """Importance–performance quadrants (§5) around the means of the defined dimensions."""
-    both = [c for c in importance if importance[c] is not None and performance.get(c) is not None]
+    both = ipa_defined(importance, performance)
     out = {}
-    mean_i = float(np.mean([importance[c] for c in both])) if both else None
-    mean_p = float(np.mean([performance[c] for c in both])) if both else None
+    mean_i, mean_p = ipa_axis_means(importance, performance)
     for code in importance:
         quadrant = None
         if code in both:

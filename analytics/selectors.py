@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from analytics import gaps
 from analytics.models import ComputeJob, GapResult
 from surveys.models import Audit, Unit
+from surveys.selectors import audit_layout, audit_scope_units
 
 
 class UnitNotInAudit(LookupError):
@@ -22,8 +26,6 @@ def audit_gaps(*, audit: Audit, unit_code: str | None = None) -> dict[str, Any]:
     result = GapResult.objects.filter(audit=audit, unit=unit).only("payload", "computed_at").first()
     if result is None and unit is not None:
         # No stored figures: a unit outside the audit, or one added since the last recompute.
-        from surveys.selectors import audit_scope_units
-
         if unit.pk not in audit_scope_units(audit=audit)[0]:
             raise UnitNotInAudit(f'unit "{unit_code}" is not part of audit "{audit.slug}"')
     payload = result.payload if result else empty_figures(audit=audit)
@@ -45,13 +47,17 @@ def audit_gaps(*, audit: Audit, unit_code: str | None = None) -> dict[str, Any]:
     }
 
 
+def audit_design(*, audit: Audit) -> gaps.Design:
+    layout = audit_layout(audit=audit)
+    return gaps.Design(
+        item_codes=layout.item_codes, item_dimensions=layout.item_dimensions,
+        dimension_codes=layout.dimension_codes, scale=audit.scale,
+        three_column=audit.three_column, min_sample=audit.min_sample,
+    )
+
+
 def empty_figures(*, audit: Audit) -> dict[str, Any]:
     """The §8 figures of no responses: the contract's shape before a first recompute."""
-    import numpy as np
-
-    from analytics import gaps
-    from analytics.services import audit_design
-
     design = audit_design(audit=audit)
     m, nd = len(design.item_codes), len(design.dimension_codes)
     nothing = gaps.Responses(

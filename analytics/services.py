@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from analytics import gaps
 from analytics.models import ComputeJob, GapResult
+from analytics.selectors import audit_design
 from surveys.models import Audit
+from surveys.selectors import audit_layout, audit_scope_units, response_matrix
 
 log = logging.getLogger(__name__)
 
@@ -66,21 +68,8 @@ def _enqueue(*, audit_id: int, job_id: str | None, delay: float | None = None) -
         audit_compute_task.apply_async(kwargs=kwargs, countdown=countdown)
 
 
-def audit_design(*, audit: Audit) -> gaps.Design:
-    from surveys.selectors import audit_layout
-
-    layout = audit_layout(audit=audit)
-    return gaps.Design(
-        item_codes=layout.item_codes, item_dimensions=layout.item_dimensions,
-        dimension_codes=layout.dimension_codes, scale=audit.scale,
-        three_column=audit.three_column, min_sample=audit.min_sample,
-    )
-
-
 def audit_figures(*, audit: Audit) -> dict[int | None, dict]:
     """§3–§5 figures (plus gap 1–4 placeholders) for the audit (key None) and each unit id."""
-    from surveys.selectors import audit_layout, audit_scope_units, response_matrix
-
     layout = audit_layout(audit=audit)
     design = audit_design(audit=audit)
     unit_ids, rows = response_matrix(audit=audit, layout=layout)

@@ -17,13 +17,12 @@ from analytics.dashboard import (
     dashboard_charts,
     headline,
     instrument_labels,
-    scope_tree,
     table_rows,
     unit_label,
 )
 from analytics.selectors import UnitNotInAudit, audit_gaps, unit_results
 from surveys.models import Audit
-from surveys.selectors import audit_scope_units
+from surveys.selectors import audit_scope_units, tree_order
 
 TASK_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 
@@ -32,7 +31,7 @@ TASK_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 def audit_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     audit = get_object_or_404(Audit, slug=slug)
     units, covers = audit_scope_units(audit=audit)
-    tree = scope_tree(units)
+    tree = tree_order(units)
     unit_code = request.GET.get("unit") or None
     selected = next((u for u, _depth in tree if u.code == unit_code), None)
     context: dict[str, Any] = {

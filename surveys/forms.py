@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -12,31 +11,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from surveys.instruments import localized
-from surveys.models import MAX_SCALE, MIN_SCALE, Audit, Instrument, Unit
-from surveys.selectors import unit_tree
+from surveys.models import MAX_SCALE, MIN_SCALE, Audit, Instrument
+from surveys.selectors import tree_order, unit_tree
 
 # Field-name prefixes of the survey form, the same as the exchange columns (METHOD.md §9).
 COLUMN_PREFIX = {"expectation": "E", "perception": "P", "adequate": "A"}
 IMPORTANCE_PREFIX = "W"
-
-
-def units_in_tree_order(root_ids: Iterable[int] | None = None) -> list[tuple[Unit, int]]:
-    """(unit, depth) for the given roots (default: every top-level unit) and all below them."""
-    units, children = unit_tree()
-    for ids in children.values():
-        ids.sort(key=lambda uid: units[uid].code)
-    roots = sorted(root_ids, key=lambda uid: units[uid].code) if root_ids is not None else children[None]
-    out: list[tuple[Unit, int]] = []
-    seen: set[int] = set()
-    stack = [(uid, 0) for uid in reversed(roots)]
-    while stack:
-        uid, depth = stack.pop()
-        if uid in seen:
-            continue
-        seen.add(uid)
-        out.append((units[uid], depth))
-        stack.extend((child, depth + 1) for child in reversed(children.get(uid, [])))
-    return out
 
 
 class InstrumentChoiceField(forms.ModelChoiceField):
@@ -90,7 +70,7 @@ class AuditForm(forms.ModelForm):
                 self.fields[name].help_text = f"{help_text} {frozen}" if help_text else frozen
         self.fields["units"].choices = [
             (unit.pk, "\u00a0\u00a0\u00a0" * depth + f"{unit.name} ({unit.code})")
-            for unit, depth in units_in_tree_order()
+            for unit, depth in tree_order(unit_tree()[0])
         ]
 
     def clean_slug(self) -> str:

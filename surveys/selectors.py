@@ -38,6 +38,25 @@ def descendant_ids(unit_id: int, children: dict[int | None, list[int]]) -> list[
     return out
 
 
+def tree_order(units: dict[int, Unit]) -> list[tuple[Unit, int]]:
+    """These units in tree order (siblings by code), each with its depth; a unit
+    whose parent is not among them starts a tree of its own."""
+    children: dict[int | None, list[Unit]] = defaultdict(list)
+    for unit in units.values():
+        children[unit.parent_id if unit.parent_id in units else None].append(unit)
+    out: list[tuple[Unit, int]] = []
+    seen: set[int] = set()
+    stack = [(u, 0) for u in sorted(children[None], key=lambda u: u.code, reverse=True)]
+    while stack:
+        unit, depth = stack.pop()
+        if unit.pk in seen:
+            continue
+        seen.add(unit.pk)
+        out.append((unit, depth))
+        stack.extend((c, depth + 1) for c in sorted(children[unit.pk], key=lambda u: u.code, reverse=True))
+    return out
+
+
 def audit_unit_ids(*, audit: Audit) -> dict[str, int]:
     """Codes → ids of the units that may answer the audit: its units and their descendants."""
     cached = getattr(audit, "_unit_ids", None)

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from surveys.forms import AuditForm, units_in_tree_order
+from surveys.forms import AuditForm
 from surveys.instruments import localized
-from surveys.models import Audit
-from surveys.selectors import audit_unit_ids, audits_with_counts
+from surveys.models import Audit, Unit
+from surveys.selectors import audit_unit_ids, audits_with_counts, tree_order
 from surveys.services import ValidationFailed, audit_create, audit_update
 
 
@@ -69,13 +69,12 @@ def audit_edit_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 def audit_links(request: HttpRequest, slug: str) -> HttpResponse:
     audit = get_object_or_404(Audit, slug=slug)
-    root_ids = list(audit.units.values_list("id", flat=True))
-    allowed = audit_unit_ids(audit=audit)
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=audit_unit_ids(audit=audit).values())}
     rows = [
         {
             "unit": unit, "depth": depth, "indent": depth * 1.25,
             "url": request.build_absolute_uri(reverse("survey", args=[audit.slug, unit.code])),
         }
-        for unit, depth in units_in_tree_order(root_ids) if unit.code in allowed
+        for unit, depth in tree_order(units)
     ]
     return render(request, "surveys/audit_links.html", {"audit": audit, "rows": rows})

@@ -25,4 +25,4 @@ class Command(BaseCommand):
             Path(file).write_bytes(content)
         except OSError as exc:
             raise CommandError(f"{file}: cannot write ({exc.strerror or exc})") from exc
-        self.stdout.write(f"Exported {audit.responses.count()} responses of {audit.slug} to {file}.")
+        self.stdout.write(f"Exported {audit.response_count} responses of {audit.slug} to {file}.")
