@@ -9,6 +9,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("surveys.api_urls")),
     path("api/", include("analytics.api_urls")),
+    path("api/", include("provider.api_urls")),
     path("", include("surveys.urls")),
     path("", include("analytics.urls")),
+    path("", include("provider.urls")),
 ]
