@@ -1,4 +1,5 @@
-"""Gap 5, reliability, zone of tolerance and importance–performance (METHOD.md §2–§5, §7).
+"""Gap 5, reliability, zone of tolerance and importance–performance (METHOD.md §2–§5, §7);
+gaps 1–4 (§6) come from analytics.provider_gaps, inside the same per-scope pass.
 
 Pure numpy/scipy: nothing here knows of Django, Celery or HTTP.
 
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from analytics import provider_gaps
 from analytics.stats import TOL, cronbach_alpha, exact_var, float_var, sample_stats
 
 STAT_KEYS = ("gap", "mean_e", "mean_p", "n", "sd", "se", "ci_low", "ci_high", "p_value", "low_sample")
@@ -163,7 +165,8 @@ def group_sums(design: Design, responses: Responses, n_groups: int) -> dict[str,
     d = p - e
     out.update(item_n=G.sum(pair), item_e=G.sum(e), item_p=G.sum(p), item_d=G.sum(d), item_d2=G.sum(d * d))
     # Every expectation answer, paired or not: the customer side of gap 1 (§6).
-    out.update(eall_n=G.sum(E > 0), eall_s1=G.sum(E))
+    # E ≤ 10, so E² fits uint8; the sums are exact integers.
+    out.update(eall_n=G.sum(E > 0), eall_s1=G.sum(E), eall_s2=G.sum(E * E))
 
     # Dimensions (§3): a response counts when ⌈k/2⌉ of the k items have a pair.
     score = np.full((nd, n), np.nan)
@@ -335,8 +338,12 @@ def ipa_quadrants(importance: dict[str, float | None], performance: dict[str, fl
     return out
 
 
-def scope_result(design: Design, s: dict[str, np.ndarray]) -> dict[str, Any]:
-    """Every §3–§5 figure of one scope from its summed running sums."""
+def scope_result(
+    design: Design, s: dict[str, np.ndarray], gaps_1_to_4: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Every §3–§6 figure of one scope from its summed running sums; `gaps_1_to_4` are its
+    gap 1–4 blocks when computed already (provider_gaps.scopes_gaps_1_to_4), else they
+    are computed here without standards or promises."""
     ms = design.min_sample
     items: dict[str, dict] = {}
     n = s["item_n"]
@@ -381,35 +388,11 @@ def scope_result(design: Design, s: dict[str, np.ndarray]) -> dict[str, Any]:
     )
     return {
         "n_responses": int(s["responses"]),
-        **gaps_1_to_4_pending(design, s),
+        **(gaps_1_to_4 or provider_gaps.scope_gaps_1_to_4(design, s)),
         "gap5": {"overall": overall, "weighted_overall": weighted, "dimensions": dimensions, "items": items},
         "zone": zone,
         "ipa": ipa,
     }
-
-
-def gaps_1_to_4_pending(design: Design, s: dict[str, np.ndarray]) -> dict[str, Any]:
-    """Gaps 1–4 in the §8 shape before managers, standards, delivery and promises exist:
-    every figure null, but the customer side of gap 1 (all expectation answers) filled."""
-    def blank(keys: tuple[str, ...]) -> dict[str, Any]:
-        return {
-            "overall": {"gap": None},
-            "dimensions": {c: {"gap": None} for c in design.dimension_codes},
-            "items": {c: dict.fromkeys(keys) for c in design.item_codes},
-        }
-
-    g_keys = ("gap", "mean_d", "standard", "n", "sd", "se", "ci_low", "ci_high", "p_value", "low_sample")
-    gap1 = blank(("gap", "mean_m", "mean_e", "n_managers", "n_customers", "p_value", "ci_low", "ci_high"))
-    for i, code in enumerate(design.item_codes):
-        n = int(s["eall_n"][i])
-        gap1["items"][code].update(
-            n_managers=0, n_customers=n, mean_e=_num(s["eall_s1"][i] / n) if n else None
-        )
-    gap3, gap4 = blank(g_keys), blank(g_keys + ("promised",))
-    for block in (gap3, gap4):
-        for row in block["items"].values():
-            row.update(n=0, low_sample=True)
-    return {"gap1": gap1, "gap2": blank(("gap", "standard", "mean_m")), "gap3": gap3, "gap4": gap4}
 
 
 def add_sums(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -417,16 +400,32 @@ def add_sums(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {key: sum(part[key] for part in parts) for key in parts[0]}
 
 
-def scope_figures(design: Design, sums: dict[str, np.ndarray], scopes: dict[Any, list[int]]) -> dict[Any, dict]:
-    """§3–§5 figures for every scope; a scope is the list of groups it covers."""
-    return {key: scope_result(design, scope_sums(sums, groups)) for key, groups in scopes.items()}
+def scope_figures(
+    design: Design, sums: dict[str, np.ndarray], scopes: dict[Any, list[int]],
+    references: Mapping[Any, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> dict[Any, dict]:
+    """§3–§6 figures for every scope; a scope is the list of groups it covers. `sums` may
+    hold the provider side too (provider_gaps.provider_sums), `references` each scope's
+    S and C (provider_gaps.scope_references); without them gaps 1–4 have no provider data."""
+    summed = {key: scope_sums(sums, groups) for key, groups in scopes.items()}
+    # Gaps 1–4 of all scopes at once: one vectorised call instead of one per scope.
+    provider = provider_gaps.scopes_gaps_1_to_4(design, summed, references)
+    return {key: scope_result(design, s, provider[key]) for key, s in summed.items()}
 
 
 def compute_scopes(
-    design: Design, responses: Responses, scopes: dict[Any, list[int]], n_groups: int
+    design: Design, responses: Responses, scopes: dict[Any, list[int]], n_groups: int,
+    provider: provider_gaps.ProviderInputs | None = None, parents: Mapping[int, int | None] | None = None,
 ) -> dict[Any, dict[str, Any]]:
-    """§3–§5 figures for every scope; a scope is the list of groups it covers."""
-    return scope_figures(design, group_sums(design, responses, n_groups), scopes)
+    """§3–§6 figures for every scope; a scope is the list of groups it covers and is keyed
+    by None (the whole audit) or a unit. With `provider`, its unit ids are the groups and
+    `parents` (group → parent group) places the scopes' units for standards and promises."""
+    sums = group_sums(design, responses, n_groups)
+    references = None
+    if provider is not None:
+        sums.update(provider_gaps.provider_sums(provider, {g: g for g in range(n_groups)}, n_groups))
+        references = provider_gaps.scope_references(provider, parents or {}, scopes)
+    return scope_figures(design, sums, scopes, references)
 
 
 def compute_one(design: Design, responses: Responses) -> dict[str, Any]:

@@ -13,9 +13,10 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from analytics import gaps
+from analytics import gaps, provider_gaps
 from analytics.models import ComputeJob, GapResult
 from analytics.selectors import audit_design
+from provider.inputs import provider_inputs
 from surveys.models import Audit
 from surveys.selectors import audit_layout, audit_scope_units, response_matrix
 
@@ -69,12 +70,16 @@ def _enqueue(*, audit_id: int, job_id: str | None, delay: float | None = None) -
 
 
 def audit_figures(*, audit: Audit) -> dict[int | None, dict]:
-    """§3–§5 figures (plus gap 1–4 placeholders) for the audit (key None) and each unit id."""
+    """§3–§6 figures for the audit (key None) and each unit id: gap 5 and the rest from
+    the customer responses, gaps 1–4 from the provider inputs, pooled per scope alike."""
     layout = audit_layout(audit=audit)
     design = audit_design(audit=audit)
     unit_ids, rows = response_matrix(audit=audit, layout=layout)
+    provider = provider_inputs(audit=audit, item_codes=design.item_codes)
     units, covers = audit_scope_units(audit=audit)
-    group_of = {uid: i for i, uid in enumerate(sorted(set(units) | set(np.unique(unit_ids).tolist())))}
+    group_of = {uid: i for i, uid in enumerate(sorted(
+        set(units) | set(np.unique(unit_ids).tolist()) | provider.unit_ids
+    ))}
     lookup = np.zeros(max(group_of, default=0) + 1, dtype=np.int64)
     for uid, g in group_of.items():
         lookup[uid] = g
@@ -102,10 +107,13 @@ def audit_figures(*, audit: Audit) -> dict[int | None, dict]:
 
     with ThreadPoolExecutor(len(halves)) as pool:
         sums = gaps.add_sums(list(pool.map(half_sums, halves)))
+    sums.update(provider_gaps.provider_sums(provider, group_of, n_groups))
     scopes: dict[int | None, list[int]] = {None: list(group_of.values())}
     for uid, cover in covers.items():
         scopes[uid] = [group_of[c] for c in cover if c in group_of]
-    return gaps.scope_figures(design, sums, scopes)
+    parents = {uid: unit.parent_id for uid, unit in units.items()}
+    references = provider_gaps.scope_references(provider, parents, scopes)
+    return gaps.scope_figures(design, sums, scopes, references)
 
 
 def results_store(*, audit_id: int, figures: dict[int | None, dict], computed_at: dt.datetime) -> None:

@@ -271,7 +271,7 @@ def main() -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{db}"')
         conn.execute(f'CREATE DATABASE "{db}"')
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECRET_KEY": "bench", "REDIS_URL": ""}
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECRET_KEY": "bench", "REDIS_URL": "", "HTTPS": "0"}
     print(f"GapAudit compute benchmark: N = {args.n:,} responses, {args.units} halls, seed {args.seed}")
     setup = run_phase("setup", args, env)
     print(f"  generated the CSV files in {setup['files_s']:.1f} s")

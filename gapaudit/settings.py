@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -44,13 +45,17 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "surveys",
     "analytics",
     "provider",
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "gapaudit.security.RobotsTagMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -59,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gapaudit.urls"
@@ -99,7 +106,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+
+# --- Accounts ---------------------------------------------------------------------
+# django-axes first: it refuses sign-ins from a locked-out client before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+# Lifetime of password-reset and invitation links, in seconds (default 3 days).
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)
+# Brute-force protection: after AXES_FAILURE_LIMIT failed sign-ins of one username from
+# one client address, that pair is locked out for AXES_COOLOFF_TIME hours (a fraction is
+# allowed, 0.25 = 15 minutes); a successful sign-in clears the count.
+AXES_ENABLED = envbool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = float(os.getenv("AXES_COOLOFF_TIME", "1"))
+AXES_RESET_ON_SUCCESS = envbool("AXES_RESET_ON_SUCCESS", True)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# The same client address as the rate limits (honours CLIENT_IP_HEADER behind a proxy).
+AXES_CLIENT_IP_CALLABLE = "gapaudit.security.client_ip"
+AXES_VERBOSE = False
+
+# Mail: password resets and invitations. The console backend prints mails to the log.
+EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "GapAudit <noreply@localhost>")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -147,12 +186,22 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Rate-limit counters; in memory under pytest, so that tests can clear them.
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": "ratelimit"}
+        if REDIS_URL and not TESTING
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Tokens for scripts (Authorization: Token|Bearer <key>), the session for the browser.
+    # The token class comes first so that a request without credentials gets 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -170,8 +219,60 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG and envbool("HTTPS", False))
+# --- Security -----------------------------------------------------------------
+# Production (DEBUG off, outside the test suite) is served over HTTPS unless HTTPS=0:
+# redirect to HTTPS, Secure cookies, HSTS. `manage.py check --deploy` passes with
+# these defaults (tests/test_security.py). `make demo` (DEBUG=1) and the test
+# live server run over plain HTTP.
+PRODUCTION = not DEBUG and not TESTING
+HTTPS = envbool("HTTPS", PRODUCTION)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Behind a TLS-terminating proxy: "HTTP_X_FORWARDED_PROTO,https" (the header the proxy sets, and its value).
+if os.getenv("SECURE_PROXY_SSL_HEADER"):
+    _proxy_header, _, _proxy_value = os.environ["SECURE_PROXY_SSL_HEADER"].partition(",")
+    SECURE_PROXY_SSL_HEADER = (_proxy_header.strip(), _proxy_value.strip() or "https")
+
+# Content Security Policy (django-csp): scripts only from our origin and with the
+# request's nonce (every <script> carries nonce="{{ request.csp_nonce }}"); inline
+# styles allowed because plotly.js injects them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# Search engines may index only the public survey pages (X-Robots-Tag, robots.txt).
+INDEXABLE_PATH_PREFIXES = ("/s/",)
+
+# Rate limits of the public survey per client network (django-ratelimit, "count/period",
+# period s, m, h or d; empty = no limit). The counters live in the "ratelimit" cache:
+# Redis when REDIS_URL is set (shared by every web process), else this process's memory.
+SURVEY_RATE_LIMIT_GET = os.getenv("SURVEY_RATE_LIMIT_GET", "60/m")
+SURVEY_RATE_LIMIT_POST = os.getenv("SURVEY_RATE_LIMIT_POST", "10/m")
+SURVEY_RATE_LIMIT_API = os.getenv("SURVEY_RATE_LIMIT_API", "10/m")
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_IP_META_KEY = "gapaudit.security.client_ip"
+# The header a trusted reverse proxy puts the client address in (X-Real-IP or
+# X-Forwarded-For); empty = the connection's address (REMOTE_ADDR).
+CLIENT_IP_HEADER = os.getenv("CLIENT_IP_HEADER", "")
 
 LOGGING = {
     "version": 1,

@@ -52,7 +52,9 @@ class QualityStandard(models.Model):
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit override"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    level = models.PositiveSmallIntegerField(_("target level"), validators=[MinValueValidator(1), MaxValueValidator(10)])
+    level = models.PositiveSmallIntegerField(
+        _("target level"), validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
     description = models.TextField(_("operational standard"), blank=True, default="")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -226,7 +228,9 @@ class Promise(models.Model):
                              related_name="+")
     text = models.TextField(_("promise"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.POSTER)
-    level = models.PositiveSmallIntegerField(_("promised level"), validators=[MinValueValidator(1), MaxValueValidator(10)])
+    level = models.PositiveSmallIntegerField(
+        _("promised level"), validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -18,10 +20,13 @@ from drf_spectacular.utils import (
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response as HttpResponse
 from rest_framework.views import APIView
 
+from gapaudit.security import rate_limited
 from surveys.layout import Layout
+from surveys.links import LinkInvalid, LinkRevoked, link_verify
 from surveys.models import CODE_PATTERN, MAX_SCALE, MIN_SCALE, Audit, Instrument, Response, Unit
 from surveys.selectors import audit_layout, audits_with_counts
 from surveys.services import ValidationFailed, audit_create, audit_update, response_submit
@@ -44,6 +49,7 @@ def nested_errors(errors: dict[str, list[str]]) -> dict[str, Any]:
 
 ERRORS_BY_FIELD = OpenApiResponse(OpenApiTypes.OBJECT, description="Errors by field.")
 NOT_FOUND = OpenApiResponse(description="No such audit.")
+TOO_MANY = OpenApiResponse(OpenApiTypes.OBJECT, description="Too many requests from the client's network.")
 # The <slug:…> path converter: any other path is Django's 404 before a view runs.
 SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, pattern=r"^[-a-zA-Z0-9_]+$")
 
@@ -239,10 +245,30 @@ class UnitList(generics.ListAPIView):
     queryset = Unit.objects.select_related("parent")
 
 
-class ResponseSubmit(APIView):
-    """Submit one customer response (METHOD.md §8)."""
+def token_error(*, token: str | None, audit: Audit, unit_code: str) -> str | None:
+    """Why a customer's survey link token does not allow a response for this audit and unit, or None."""
+    if not token:
+        return _("Customers answer through a survey link: send the token of its signed link.")
+    try:
+        link = link_verify(token)
+    except LinkInvalid:
+        return _("This survey link is not valid.")
+    except LinkRevoked:
+        return _("This survey link has been withdrawn.")
+    if link.audit_id != audit.pk or link.unit.code != unit_code:
+        return _("This survey link belongs to another audit or unit.")
+    return None
 
-    authentication_classes: list = []  # customers answer without an account
+
+class ResponseSubmit(APIView):
+    """Submit one customer response (METHOD.md §8).
+
+    Customers answer without an account, with the `token` of their signed survey
+    link (for this audit and the `unit` they name); such requests are rate limited
+    per client network. Signed-in users (imports, scripts) need no token.
+    """
+
+    permission_classes = [AllowAny]
     parser_classes = [JSONParser]  # nested objects and null: JSON only (METHOD.md §8)
 
     @extend_schema(
@@ -253,13 +279,25 @@ class ResponseSubmit(APIView):
             200: OpenApiResponse(ResponseOutSerializer, description="Already stored (same submission_id)."),
             400: ERRORS_BY_FIELD,
             404: NOT_FOUND,
+            429: TOO_MANY,
         },
     )
     def post(self, request, slug: str) -> HttpResponse:
+        customer = not request.user.is_authenticated
+        if customer and rate_limited(request, group="survey-api", rate=settings.SURVEY_RATE_LIMIT_API):
+            return HttpResponse({"detail": _("Too many attempts from your network, please wait a minute.")},
+                                status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": "60"})
         audit = get_object_or_404(Audit, slug=slug)
         incoming = ResponseInSerializer(data=request.data)
-        if not incoming.is_valid():
-            return HttpResponse(incoming.errors, status=status.HTTP_400_BAD_REQUEST)
+        incoming.is_valid()
+        errors = dict(incoming.errors)
+        if customer and "token" not in errors:  # a token that is not text is reported by the serializer
+            raw = request.data if isinstance(request.data, dict) else {}
+            message = token_error(token=raw.get("token"), audit=audit, unit_code=raw.get("unit"))
+            if message:
+                errors["token"] = [message]
+        if errors:
+            return HttpResponse(errors, status=status.HTTP_400_BAD_REQUEST)
         data = incoming.validated_data
         raw_answers = request.data.get("answers") or {}
         try:

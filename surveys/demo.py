@@ -14,6 +14,7 @@ from surveys.selectors import audit_layout
 from surveys.services import audit_create
 
 CHAIN = ("SUNRISE", "Sunrise Service Halls")
+HOTLINE = ("HOTLINE", "Sunrise hotline (call centre)")
 REGIONS = {
     "NORTH": ("North region", ["N-CENTRAL", "N-HARBOUR", "N-AIRPORT", "N-UNIVERSITY"]),
     "EAST": ("East region", ["E-MARKET", "E-STATION", "E-RIVERSIDE", "E-PARK"]),
@@ -43,6 +44,8 @@ def demo_units() -> tuple[Unit, list[Unit]]:
                 code=hall, defaults={"name": f"{label} hall", "parent": region}
             )
             halls.append(unit)
+    # The call centre answers the chain's hotline; its calls are inspected (gap 3).
+    Unit.objects.get_or_create(code=HOTLINE[0], defaults={"name": HOTLINE[1], "parent": chain})
     return chain, halls
 
 
@@ -105,5 +108,9 @@ def demo_seed(*, n_two_column: int = 2400, n_three_column: int = 900) -> list[Au
                                  period_start=dt.date(2026, 9, 1), period_end=dt.date(2026, 11, 30))
             Response.objects.bulk_create(demo_answers(audit, answering, n, seed=2026 + index), batch_size=2000)
             audit_data_changed(audit_id=audit.pk, added_responses=n)
+            if index == 0:
+                from provider.demo import demo_provider_seed
+
+                demo_provider_seed(audit=audit, chain=chain)
         audits.append(audit)
     return audits

@@ -199,3 +199,36 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return str(self.submission_id)
+
+
+class SurveyLink(models.Model):
+    """The public link of one audit × unit: a signed token names this row (surveys.links).
+
+    Reissuing a link withdraws the current row and creates one with a new random
+    key, so that links printed before stay dead. At most one row per audit and
+    unit is current (not withdrawn).
+    """
+
+    audit = models.ForeignKey(Audit, verbose_name=_("audit"), on_delete=models.CASCADE, related_name="links")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="survey_links")
+    key = models.CharField(_("key"), max_length=32, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["audit", "unit", "-created_at", "-id"]
+        verbose_name = _("survey link")
+        verbose_name_plural = _("survey links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audit", "unit"], condition=models.Q(revoked_at__isnull=True),
+                name="survey_link_one_current",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.audit_id}/{self.unit_id}/{self.key}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -14,6 +14,13 @@ urlpatterns = [
     path("instruments/", instruments.instrument_list, name="instrument-list"),
     re_path(r"^instruments/(?P<code>[A-Za-z0-9_-]{1,32})\.json$", instruments.instrument_download,
             name="instrument-download"),
-    path("s/<slug:slug>/<str:unit_code>/", survey.survey, name="survey"),
-    path("s/<slug:slug>/<str:unit_code>/thanks/", survey.survey_thanks, name="survey-thanks"),
+    path("audits/<slug:slug>/links/<str:unit_code>/revoke/", audits.audit_link_revoke, name="audit-link-revoke"),
+    path("audits/<slug:slug>/links/<str:unit_code>/reissue/", audits.audit_link_reissue, name="audit-link-reissue"),
+    re_path(r"^audits/(?P<slug>[-a-zA-Z0-9_]+)/links/(?P<unit_code>[A-Za-z0-9_-]{1,32})/qr\.(?P<fmt>png|svg)$",
+            audits.audit_link_qr, name="audit-link-qr"),
+    # The public survey opens only through a signed link (surveys.links).
+    path("s/<str:token>/", survey.survey, name="survey"),
+    path("s/<str:token>/thanks/", survey.survey_thanks, name="survey-thanks"),
+    # Anything else under /s/ (such as the unsigned /s/<audit>/<unit>/ links of old) is not a valid link.
+    path("s/<path:rest>", survey.survey_link_unknown, name="survey-unknown"),
 ]

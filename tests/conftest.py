@@ -234,5 +234,16 @@ def servqual_instrument(request) -> None:
     migration.create_servqual(apps, SimpleNamespace(connection=connection))
 
 
+@pytest.fixture(autouse=True)
+def rate_limits_cleared() -> None:
+    """Every test starts with no rate-limit counts (settings keep them in memory under pytest)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    cache = caches["ratelimit"]
+    if isinstance(cache, LocMemCache):
+        cache.clear()
+
+
 def pytest_report_header(config) -> str:
     return f"GAPAUDIT_REQUIRE_SERVICES={'1' if services_required() else '0'}, python {sys.version.split()[0]}"

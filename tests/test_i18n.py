@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from surveys.links import link_issue, link_path
 from surveys.models import Instrument, Unit
 from surveys.selectors import audit_layout
 from surveys.services import audit_create, response_submit
@@ -132,6 +133,11 @@ def zh_client(client):
     return client
 
 
+def survey_url(audit, unit_code: str = "hall-1") -> str:
+    unit = Unit.objects.filter(code=unit_code).first() or Unit.objects.create(code=unit_code, name=unit_code)
+    return link_path(link_issue(audit=audit, unit=unit))
+
+
 def html(response) -> str:
     assert response.status_code == 200
     return response.content.decode()
@@ -164,7 +170,7 @@ class TestPagesInChinese:
             assert text in page, text
 
     def test_the_survey_page(self, zh_client, audit):
-        page = html(zh_client.get(reverse("survey", args=[audit.slug, "hall-1"])))
+        page = html(zh_client.get(survey_url(audit)))
         for text in ("作答说明", "请对每条陈述给出两项评分：", "无法评价", "本次服务", "哪些方面对您最重要？",
                      "提交我的答案", "22 道简短问题", 'data-sending="正在提交…"',
                      # the instrument's own Chinese wording
@@ -174,16 +180,16 @@ class TestPagesInChinese:
 
     def test_survey_errors_are_chinese(self, zh_client, audit):
         data = {"submission_id": str(uuid.uuid4()), "W_tangibles": "50", "W_reliability": "10"}
-        page = html(zh_client.post(reverse("survey", args=[audit.slug, "hall-1"]), data))
+        page = html(zh_client.post(survey_url(audit), data))
         assert "部分答案需要您留意" in page
         assert "点数之和必须正好等于 100" in page
 
     def test_the_thanks_page(self, zh_client, audit):
-        page = html(zh_client.get(reverse("survey-thanks", args=[audit.slug, "hall-1"])))
+        page = html(zh_client.get(survey_url(audit) + "thanks/"))
         assert "谢谢您！" in page and "您的答案已记录。" in page
 
     def test_the_missing_survey_page(self, zh_client, audit):
-        response = zh_client.get(reverse("survey", args=[audit.slug, "nowhere"]))
+        response = zh_client.get(survey_url(audit, "nowhere"))  # a link whose unit is not in the audit
         assert response.status_code == 404
         assert "我们找不到此问卷" in response.content.decode()
 
@@ -247,6 +253,6 @@ class TestLanguageSwitcher:
         assert "New audit" in html(client.get("/audits/"))
 
     def test_the_public_survey_page_has_the_switcher_too(self, zh_client, audit):
-        page = html(zh_client.get(reverse("survey", args=[audit.slug, "hall-1"])))
+        page = html(zh_client.get(survey_url(audit)))
         assert 'action="/i18n/setlang/"' in page
         assert '<option value="zh-hans" selected>简体中文</option>' in page

@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from surveys.links import link_issue, link_path
 from surveys.models import Instrument
 from surveys.services import audit_create, units_ensure
 
@@ -61,20 +62,22 @@ def test_a_phone_survey_shows_up_on_the_dashboard(
     require_services, live_server, celery_eager, manager_cookie
 ):
     require_services("chromium", "playwright")
-    audit_create(
+    [hall] = units_ensure(codes=["hall-1"])
+    audit = audit_create(
         slug="phone-audit", title="Phone audit", instrument=Instrument.objects.get(code="servqual"),
-        units=units_ensure(codes=["hall-1"]), scale=7,
+        units=[hall], scale=7,
     )
+    survey_path = link_path(link_issue(audit=audit, unit=hall))  # the signed link a QR code would carry
     # No ORM call below: Playwright's sync API runs an event loop in this thread.
     with phone_page(cookies=[manager_cookie]) as page:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        fill_survey_and_see_dashboard(page, live_server.url)
+        fill_survey_and_see_dashboard(page, live_server.url, survey_path)
         assert errors == []
 
 
-def fill_survey_and_see_dashboard(page, base_url: str) -> None:
-    page.goto(f"{base_url}/s/phone-audit/hall-1/")
+def fill_survey_and_see_dashboard(page, base_url: str, survey_path: str) -> None:
+    page.goto(f"{base_url}{survey_path}")
     names = page.eval_on_selector_all(
         "#survey-form input[type=radio]", "els => [...new Set(els.map(e => e.name))]"
     )
@@ -92,7 +95,8 @@ def fill_survey_and_see_dashboard(page, base_url: str) -> None:
     assert page.locator("#importance-total").inner_text() == "100"
 
     page.locator("#survey-form button[type=submit]").tap()
-    page.wait_for_url(re.compile(r"/s/phone-audit/hall-1/thanks/$"))
+    page.wait_for_url(re.compile(re.escape(survey_path) + "thanks/$"))
+    assert "Thank you" in page.locator("h1").inner_text()
 
     page.goto(f"{base_url}/audits/phone-audit/dashboard/")
     charts = page.locator(".chart")

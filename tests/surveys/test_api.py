@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from surveys.models import Response, Unit
@@ -19,6 +20,8 @@ def api(db, django_capture_on_commit_callbacks):
     Unit.objects.create(code="H1", name="Hall 1", parent=region)
     Unit.objects.create(code="ELSEWHERE", name="Elsewhere")
     client = CommittingClient(django_capture_on_commit_callbacks)
+    # Signed in: responses need no survey link token (the token cases: tests/surveys/test_links.py).
+    client.force_login(get_user_model().objects.create_superuser("api-admin", "api-admin@example.com", "unused"))
     response = client.post("/api/audits/", {"slug": "q4", "title": "Q4", "instrument": "servqual",
                                             "units": ["NORTH"]}, format="json")
     assert response.status_code == 201, response.content

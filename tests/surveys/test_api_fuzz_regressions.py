@@ -7,6 +7,7 @@ bytes in text and overflows on huge numbers, SQLite does neither.
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from surveys.models import Audit, Response, Unit
@@ -21,6 +22,8 @@ def api(db):
     region = Unit.objects.create(code="NORTH", name="North")
     Unit.objects.create(code="H1", name="Hall 1", parent=region)
     client = APIClient()
+    # Signed in: responses need no survey link token (the token cases: tests/surveys/test_links.py).
+    client.force_login(get_user_model().objects.create_superuser("api-admin", "api-admin@example.com", "unused"))
     created = client.post("/api/audits/", {"slug": "q4", "title": "Q4", "instrument": "servqual",
                                            "units": ["NORTH"]}, format="json")
     assert created.status_code == 201, created.content

@@ -1,10 +1,11 @@
-"""The public customer survey page /s/<audit>/<unit>/ (METHOD.md §1, §3)."""
+"""The public customer survey page /s/<signed token>/ (METHOD.md §1, §3; links: tests/surveys/test_links.py)."""
 
 import uuid
 
 import pytest
 from django.urls import reverse
 
+from surveys.links import link_issue, link_path
 from surveys.models import Instrument, Response, Unit
 from surveys.selectors import audit_layout
 from surveys.services import audit_create
@@ -40,7 +41,9 @@ def three_column_audit(hall):
 
 
 def url(audit, unit="hall-1"):
-    return reverse("survey", args=[audit.slug, unit])
+    """The signed survey link of the audit and unit (the unit is created when missing)."""
+    unit = Unit.objects.filter(code=unit).first() or Unit.objects.create(code=unit, name=unit)
+    return link_path(link_issue(audit=audit, unit=unit))
 
 
 def form_data(columns="EP", submission_id=None, importance=None, **answers):
@@ -98,7 +101,7 @@ class TestSubmitting:
         points = {"tangibles": 10, "reliability": 30, "responsiveness": 20, "assurance": 20, "empathy": 20}
         page = client.post(url(audit), form_data(E_REL1=7, P_REL1=5, P_TAN2=3, importance=points))
         assert page.status_code == 302
-        assert page.url == reverse("survey-thanks", args=["spring", "hall-1"])
+        assert page.url == url(audit) + "thanks/"
         response = Response.objects.get()
         assert response.unit.code == "hall-1"
         layout = audit_layout(audit=audit)
@@ -166,15 +169,17 @@ class TestRejecting:
         assert "We could not find this survey" in page.content.decode()
 
     def test_posting_for_a_unit_outside_the_audit_shows_the_error_and_writes_nothing(self, client, audit):
-        page = client.post(url(audit, "nowhere"), form_data(E_REL1=4))
+        page = client.post(url(audit, "nowhere"), form_data(E_REL1=4))  # a link issued, then the unit left
         assert page.status_code == 200
         assert "This survey link does not belong to a unit of this audit." in page.content.decode()
         assert not Response.objects.exists()
 
-    def test_an_unknown_audit_gets_a_friendly_404(self, client, audit):
-        page = client.get(reverse("survey", args=["nope", "hall-1"]))
-        assert page.status_code == 404
-        assert "We could not find this survey" in page.content.decode()
+    def test_the_unsigned_links_of_old_get_a_clear_404(self, client, audit):
+        for path in ("/s/spring/hall-1/", "/s/spring/hall-1/thanks/", "/s/nope/hall-1/"):
+            page = client.get(path)
+            assert page.status_code == 404, path
+            assert "This survey link is not valid" in page.content.decode()
+        assert reverse("survey", args=["x"]) == "/s/x/"
 
     def test_a_closed_audit_answers_410_and_stores_nothing(self, client, audit):
         audit.is_open = False

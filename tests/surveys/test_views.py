@@ -6,7 +6,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from surveys.models import Audit, Instrument, Response, Unit
+from surveys.links import link_issue, link_path
+from surveys.models import Audit, Instrument, Response, SurveyLink, Unit
 from surveys.services import audit_create, response_submit
 
 pytestmark = pytest.mark.django_db
@@ -139,12 +140,13 @@ class TestAuditEdit:
 
 
 class TestAuditLinks:
-    def test_it_lists_an_absolute_link_per_unit_that_can_answer(self, client, audit):
+    def test_it_lists_an_absolute_signed_link_per_unit_that_can_answer(self, client, audit):
         page = client.get(reverse("audit-links", args=["spring"]))
         html = page.content.decode()
         for code in ("chain", "north", "hall-1"):
-            assert f'value="http://testserver/s/spring/{code}/"' in html
-        assert "/s/spring/other/" not in html
+            link = link_issue(audit=audit, unit=Unit.objects.get(code=code))
+            assert f'value="http://testserver{link_path(link)}"' in html
+        assert not SurveyLink.objects.filter(unit__code="other").exists()
         assert reverse("audit-export", args=["spring", "csv"]) == "/audits/spring/export.csv"
         assert "/audits/spring/export.xlsx" in html
 

@@ -1,0 +1,200 @@
+"""Quality standards (gap 2, METHOD.md §6): writes and reads.
+
+A standard is a target level 1..K for an item plus the operational standard behind
+it in words. `unit` null is the audit's standard; a unit's row overrides it for
+that unit and its descendants. The checks of item codes, units and levels below
+are shared with the promise register.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from analytics.selectors import audit_gaps
+from analytics.services import audit_data_changed
+from provider.models import QualityStandard
+from surveys.instruments import localized
+from surveys.layout import Layout
+from surveys.models import Audit, Unit
+from surveys.selectors import audit_layout, audit_scope_units, tree_order
+from surveys.services import ValidationFailed
+
+MAX_DESCRIPTION = 2000
+
+
+# ------------------------------------------------------------------ shared checks
+def scope_units_by_code(*, audit: Audit) -> dict[str, Unit]:
+    """The units the audit reports on (its units, their descendants and ancestors), by code."""
+    units, _covers = audit_scope_units(audit=audit)
+    return {unit.code: unit for unit in units.values()}
+
+
+def scope_unit_choices(*, audit: Audit) -> list[tuple[Unit, int]]:
+    """The audit's scope units in tree order, each with its depth (for selects)."""
+    units, _covers = audit_scope_units(audit=audit)
+    return tree_order(units)
+
+
+def item_error(layout: Layout, item_code: Any) -> str | None:
+    if not isinstance(item_code, str) or not item_code:
+        return "an item code is required"
+    if item_code not in layout.item_codes:
+        return f'unknown item "{item_code[:40]}" for this audit'
+    return None
+
+
+def unit_error(units: dict[str, Unit], unit_code: Any) -> str | None:
+    """Why an optional unit code is not one of the audit's units, else None."""
+    if unit_code is None:
+        return None
+    if not isinstance(unit_code, str) or not unit_code:
+        return "must be a unit code, or null for the whole audit"
+    if unit_code not in units:
+        return f'unknown unit "{unit_code[:40]}" for this audit'
+    return None
+
+
+def level_error(level: Any, scale: int) -> str | None:
+    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= scale:
+        return f"must be a whole number from 1 to {scale}"
+    return None
+
+
+def unit_code_of(unit: Unit | str | None) -> str | None:
+    return unit.code if isinstance(unit, Unit) else unit
+
+
+# ------------------------------------------------------------------ writes
+def _validate(
+    *, audit: Audit, item_code: Any, unit_code: Any, level: Any, description: Any
+) -> tuple[dict[str, list[str]], Unit | None]:
+    layout = audit_layout(audit=audit)
+    units = scope_units_by_code(audit=audit)
+    errors: dict[str, list[str]] = {}
+    if message := item_error(layout, item_code):
+        errors["item"] = [message]
+    if message := unit_error(units, unit_code):
+        errors["unit"] = [message]
+    if message := level_error(level, audit.scale):
+        errors["level"] = [message]
+    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+        errors["description"] = [f"must be text of at most {MAX_DESCRIPTION} characters"]
+    unit = units.get(unit_code) if isinstance(unit_code, str) else None
+    return errors, unit
+
+
+def standard_set(
+    *, audit: Audit, item_code: str, unit: Unit | str | None, level: int, description: str = ""
+) -> tuple[QualityStandard, bool]:
+    """Create or update the standard of (audit, item, unit); returns (standard, created).
+
+    Raises ValidationFailed and writes nothing on bad input.
+    """
+    unit_code = unit_code_of(unit)
+    with transaction.atomic():
+        # One writer per audit at a time, so two sets of one key cannot both create it.
+        current = Audit.objects.select_for_update().get(pk=audit.pk)
+        errors, unit_obj = _validate(audit=current, item_code=item_code, unit_code=unit_code, level=level,
+                                     description=description)
+        if errors:
+            raise ValidationFailed(errors)
+        standard, created = QualityStandard.objects.update_or_create(
+            audit=current, item_code=item_code, unit=unit_obj,
+            defaults={"level": level, "description": description.strip()},
+        )
+        audit_data_changed(audit_id=audit.pk)
+    return standard, created
+
+
+def standard_update(*, standard: QualityStandard, **fields: Any) -> QualityStandard:
+    """Change some of item_code, unit, level and description of a standard.
+
+    Moving it onto an (item, unit) that already has a standard is refused.
+    """
+    unknown = set(fields) - {"item_code", "unit", "level", "description"}
+    if unknown:
+        raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        current = Audit.objects.select_for_update().get(pk=standard.audit_id)
+        item_code = fields.get("item_code", standard.item_code)
+        unit_code = unit_code_of(fields["unit"]) if "unit" in fields else (
+            standard.unit.code if standard.unit_id else None)
+        level = fields.get("level", standard.level)
+        description = fields.get("description", standard.description)
+        errors, unit_obj = _validate(audit=current, item_code=item_code, unit_code=unit_code, level=level,
+                                     description=description)
+        if not errors:
+            clash = QualityStandard.objects.filter(audit=current, item_code=item_code, unit=unit_obj) \
+                .exclude(pk=standard.pk).exists()
+            if clash:
+                errors["item"] = ["this item already has a standard for this unit: edit that one instead"]
+        if errors:
+            raise ValidationFailed(errors)
+        standard.item_code, standard.unit, standard.level = item_code, unit_obj, level
+        standard.description = description.strip()
+        standard.save()
+        audit_data_changed(audit_id=current.pk)
+    return standard
+
+
+def standard_delete(*, standard: QualityStandard) -> None:
+    with transaction.atomic():
+        audit_id = standard.audit_id
+        standard.delete()
+        audit_data_changed(audit_id=audit_id)
+
+
+# ------------------------------------------------------------------ reads
+def audit_standards(*, audit: Audit):
+    """The audit's standards by item, the audit's own value before the unit overrides."""
+    return QualityStandard.objects.filter(audit=audit).select_related("unit").order_by(
+        "item_code", F("unit__code").asc(nulls_first=True), "id")
+
+
+@dataclass
+class StandardRow:
+    """One item of the standards page: its audit standard, unit overrides and gap 2."""
+
+    code: str
+    text: str
+    dimension: str
+    standard: QualityStandard | None
+    overrides: list[QualityStandard] = field(default_factory=list)
+    gap: float | None = None
+    mean_m: float | None = None
+
+
+def standards_overview(*, audit: Audit) -> dict[str, Any]:
+    """Every item of the audit with its standards, coverage and the stored gap 2 (S − mean_m)."""
+    result = audit_gaps(audit=audit)
+    gap2_items = (result.get("gap2") or {}).get("items") or {}
+    by_item: dict[str, list[QualityStandard]] = {}
+    for standard in audit_standards(audit=audit):
+        by_item.setdefault(standard.item_code, []).append(standard)
+    sections = []
+    for dimension in audit.instrument_snapshot.get("dimensions", []):
+        rows = []
+        for item in dimension.get("items", []):
+            code = item["code"]
+            standards = by_item.get(code, [])
+            stored = gap2_items.get(code) or {}
+            rows.append(StandardRow(
+                code=code, text=localized(item.get("text")) or code,
+                dimension=localized(dimension.get("name")) or dimension["code"],
+                standard=next((s for s in standards if s.unit_id is None), None),
+                overrides=[s for s in standards if s.unit_id is not None],
+                gap=stored.get("gap"), mean_m=stored.get("mean_m"),
+            ))
+        sections.append({"code": dimension["code"], "name": localized(dimension.get("name")) or dimension["code"],
+                         "rows": rows})
+    rows = [row for section in sections for row in section["rows"]]
+    missing = [row for row in rows if row.standard is None]
+    return {
+        "result": result, "sections": sections, "n_items": len(rows),
+        "n_covered": len(rows) - len(missing), "missing": missing,
+        "n_overrides": sum(len(row.overrides) for row in rows),
+    }
