@@ -82,7 +82,8 @@ def demo_people(*, chain: Unit) -> dict[str, tuple[object, Unit]]:
     accounts = [(f"manager-{u.code.lower()}", u, Role.MANAGER) for u in managed]
     accounts += [(name, Unit.objects.get(code=code), Role.STAFF) for name, code in staff]
     for username, unit, role in accounts:
-        user, _ = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
+        email = f"{username}@example.com"  # people sign in with their email, which is the username
+        user, _ = User.objects.get_or_create(username=email, defaults={"email": email})
         RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit)
         people[username] = (user, unit)
     return people

@@ -19,6 +19,8 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command, get_commands  # noqa: E402
 
+from accounts.models import RoleAssignment  # noqa: E402
+
 
 def main() -> None:
     if "seed_demo" in get_commands():
@@ -27,17 +29,24 @@ def main() -> None:
     else:
         print("demo data: the seed_demo command is not available yet", file=sys.stderr)
 
-    username = os.getenv("DEMO_ADMIN_USERNAME", "admin")
+    username = os.getenv("DEMO_ADMIN_USERNAME", "admin@example.com")
     password = os.getenv("DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(9)
-    user, _ = get_user_model().objects.get_or_create(
-        username=username, defaults={"email": f"{username}@example.com"}
-    )
+    user, _ = get_user_model().objects.get_or_create(username=username, defaults={"email": username})
     user.is_staff = user.is_superuser = True
     user.set_password(password)
     user.save()
+    RoleAssignment.objects.get_or_create(user=user, role="admin", unit=None)
+    # The demo's managers and staff (provider.demo) share the password, so every role can be tried.
+    demo_people = get_user_model().objects.filter(role_assignments__role__in=["manager", "staff"]).distinct()
+    for person in demo_people.filter(username__endswith="@example.com"):
+        person.set_password(password)
+        person.save(update_fields=["password"])
     print()
     print("  GapAudit demo: http://127.0.0.1:8000/")
-    print(f"  Log in as {username} / {password}  (admin: http://127.0.0.1:8000/admin/)")
+    print(f"  Sign in as {username} / {password}  (admin of the whole chain)")
+    print("  Same password: manager-north@example.com (manager of the North region),")
+    print("                 manager-sunrise@example.com (manager of the whole chain),")
+    print("                 inspector-hotline@example.com (staff of the call centre)")
     print()
 
 
