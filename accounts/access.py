@@ -223,3 +223,102 @@ class HasRole(BasePermission):
         if not roles:
             raise ImproperlyConfigured(f"{type(view).__name__} uses HasRole without roles")
         return _signed_in(request.user) and has_role(request.user, *roles)
+
+
+def top_visible_unit_code(user: Any, audit: Audit, role: str = "manager") -> str | None:
+    """The highest audit-scope unit whose figures the user may see: a visible unit whose
+    parent is not visible (the first by code when there are several); None when none is."""
+    visible = visible_unit_codes(user, audit, role)
+    if not visible:
+        return None
+    units, _covers = audit_scope_units(audit=audit)
+    by_id = {unit.pk: unit for unit in units.values()}
+    tops = sorted(
+        unit.code for unit in units.values()
+        if unit.code in visible and (unit.parent_id not in by_id or by_id[unit.parent_id].code not in visible)
+    )
+    return tops[0]
+
+
+def result_unit_for(user: Any, audit: Audit, requested_code: str | None, role: str = "manager") -> str | None:
+    """The unit code whose results the user is shown (None = the audit level).
+
+    - no code: None when the audit is fully in the user's scope, else PermissionDenied whose
+      message lists the visible codes (HTML views show top_visible_unit_code instead);
+    - a code of an audit-scope unit outside the user's scope: Http404;
+    - a code that is not an audit-scope unit at all: returned unchanged (the caller's
+      existing "not part of this audit" 400);
+    - otherwise the code.
+    """
+    from django.http import Http404
+
+    code = (requested_code or "").strip() or None
+    if scope_unit_ids(user, role) is None:
+        return code
+    visible = visible_unit_codes(user, audit, role)
+    if code is None:
+        if audit_fully_in_scope(user, audit, role):
+            return None
+        raise PermissionDenied(
+            _("Your scope covers only some units of this audit; ask with ?unit=CODE (one of: %(codes)s)")
+            % {"codes": ", ".join(sorted(visible))}
+        )
+    if code in visible:
+        return code
+    units, _covers = audit_scope_units(audit=audit)
+    if any(unit.code == code for unit in units.values()):
+        raise Http404("No such unit in this audit.")
+    return code
+
+
+def audits_visible(user: Any, roles: tuple[str, ...] = ("manager", "staff"),
+                   queryset: QuerySet[Audit] | None = None) -> QuerySet[Audit]:
+    """Audits reachable through any of `roles` (audits_for of each, united); all for admins."""
+    _check_roles(roles)
+    queryset = Audit.objects.all() if queryset is None else queryset
+    if is_admin(user):
+        return queryset
+    from django.db.models import Q
+
+    reachable = [audits_for(user, role).values("pk") for role in roles if scope_unit_ids(user, role)]
+    if not reachable:
+        return queryset.none()
+    condition = Q(pk__in=reachable[0])
+    for subquery in reachable[1:]:
+        condition |= Q(pk__in=subquery)
+    return queryset.filter(condition)
+
+
+class AuditRights:
+    """What one user may do with one audit (see audit_rights)."""
+
+    __slots__ = ("results", "manage", "staff", "unit_ids")
+
+    def __init__(self, *, results: bool, manage: bool, staff: bool, unit_ids: set[int] | None) -> None:
+        self.results = results  # dashboards, results, survey links (manager role, visible audit)
+        self.manage = manage  # edit, import, export, audit-level totals (audit fully in manager scope)
+        self.staff = staff  # self-assessments, inspections, own evidence (staff role, visible audit)
+        self.unit_ids = unit_ids  # ids of the audit's units the user may see named; None = all
+
+
+def audit_rights(user: Any, audits: Any) -> dict[int, AuditRights]:
+    """AuditRights by audit id for these audits, from one read of the unit tree (prefetch
+    the audits' units to keep a list at a fixed number of queries)."""
+    audits = list(audits)
+    if is_admin(user):
+        return {a.pk: AuditRights(results=True, manage=True, staff=True, unit_ids=None) for a in audits}
+    manager = scope_unit_ids(user, Role.MANAGER) or set()
+    staff = scope_unit_ids(user, Role.STAFF) or set()
+    seen = manager | staff
+    _units, children = unit_tree()
+    out: dict[int, AuditRights] = {}
+    for audit in audits:
+        covered = {unit.pk: set(descendant_ids(unit.pk, children)) for unit in audit.units.all()}
+        members = set().union(*covered.values()) if covered else set()
+        out[audit.pk] = AuditRights(
+            results=bool(members & manager),
+            manage=bool(manager) and bool(members) and members <= manager,
+            staff=bool(members & staff),
+            unit_ids={uid for uid, below in covered.items() if below & seen},
+        )
+    return out

@@ -1,19 +1,34 @@
-"""The audit dashboard and the five-gap pages: validate the unit filter, read the
-stored result, render."""
+"""The audit dashboard and the five-gap pages: check the user's scope, validate the unit
+filter, read the stored result, render.
+
+Admins and managers only. A manager sees the units of the audit whose figures lie wholly
+in their scope (accounts.access.visible_unit_codes); the audit level (no ?unit=) only
+when the whole audit does, else the page shows their highest visible unit instead.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from accounts.access import (
+    audit_for_or_404,
+    audit_fully_in_scope,
+    result_unit_for,
+    role_required,
+    scope_unit_ids,
+    top_visible_unit_code,
+)
 from analytics import five_gaps
 from analytics.dashboard import (
     ALPHA_FLOOR,
@@ -33,16 +48,53 @@ FIVE_GAP_FIGURES = "v1"  # bump when the five-gap figures change shape, so cache
 
 
 # ------------------------------------------------------------------ shared
-def scope_context(request: HttpRequest, audit: Audit) -> tuple[dict[str, Any], list[tuple[Unit, int]], dict]:
+class ShowUnit(Exception):
+    """The page would show the audit level to a manager who may see only some of its units."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+
+def results_audit(request: HttpRequest, slug: str) -> tuple[Audit, str | None]:
+    """The audit (404 outside the user's manager scope) and the unit code to show (None:
+    the audit level). Raises Http404 for an audit unit outside the scope, and ShowUnit
+    (a redirect to the highest unit the user may see) in place of a forbidden audit level."""
+    audit = audit_for_or_404(request.user, slug, "manager")
+    try:
+        unit_code = result_unit_for(request.user, audit, request.GET.get("unit"))
+    except PermissionDenied:
+        query = request.GET.copy()
+        query["unit"] = top_visible_unit_code(request.user, audit)
+        raise ShowUnit(redirect(f"{request.path}?{query.urlencode()}")) from None
+    return audit, unit_code
+
+
+def results_page(view):
+    """A results page: admins and managers (role_required), with the ShowUnit redirect."""
+    @role_required("manager")
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except ShowUnit as show:
+            return show.response
+    return wrapped
+
+
+def scope_context(request: HttpRequest, audit: Audit, unit_code: str | None
+                  ) -> tuple[dict[str, Any], list[tuple[Unit, int]], dict]:
     """The page context every audit results page shares (unit picker, status, recompute),
-    the audit's units in tree order, and the ids each unit's figures cover."""
+    the audit's units in tree order, and the ids each unit's figures cover. The picker
+    offers the units the user may see, and "All units" only to those who may see them all."""
     units, covers = audit_scope_units(audit=audit)
     tree = tree_order(units)
-    unit_code = request.GET.get("unit") or None
-    selected = next((u for u, _depth in tree if u.code == unit_code), None)
+    scope = scope_unit_ids(request.user, "manager")  # as visible_unit_codes, without reading the tree again
+    picker = [(u, d) for u, d in tree if scope is None or scope.issuperset(covers[u.pk])]
+    selected = next((u for u, _depth in picker if u.code == unit_code), None)
     context: dict[str, Any] = {
         "audit": audit,
-        "unit_options": [{"code": u.code, "label": "\u00a0\u00a0\u00a0" * d + unit_label(u)} for u, d in tree],
+        "unit_options": [{"code": u.code, "label": "\u00a0\u00a0\u00a0" * d + unit_label(u)} for u, d in picker],
+        "show_all_units": audit_fully_in_scope(request.user, audit, "manager"),
         "unit_code": unit_code,
         "unit_query": f"?{urlencode({'unit': unit_code})}" if unit_code else "",
         "selected_unit": selected,
@@ -86,9 +138,10 @@ def cached(key: str, build):
 
 
 # ------------------------------------------------------------------ dashboard
+@results_page
 def audit_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    audit = get_object_or_404(Audit, slug=slug)
-    context, tree, covers = scope_context(request, audit)
+    audit, unit_code = results_audit(request, slug)
+    context, tree, covers = scope_context(request, audit, unit_code)
     result = read_result(context)
     if result is None:
         return render(request, "analytics/dashboard.html", context, status=400)
@@ -131,10 +184,11 @@ def _gap_urls(audit: Audit, unit_query: str):
     return url_for
 
 
+@results_page
 def audit_five_gaps(request: HttpRequest, slug: str) -> HttpResponse:
     """The gaps model with each gap's overall value, and the item × gap matrix."""
-    audit = get_object_or_404(Audit, slug=slug)
-    context, _tree, _covers = scope_context(request, audit)
+    audit, unit_code = results_audit(request, slug)
+    context, _tree, _covers = scope_context(request, audit, unit_code)
     context["gap_tabs"] = [{"n": n, "title": five_gaps.gap_title(n)} for n in five_gaps.GAP_NUMBERS]
     result = read_result(context)
     if result is None:
@@ -159,12 +213,13 @@ def audit_five_gaps(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "analytics/five_gaps.html", context)
 
 
+@results_page
 def audit_gap_detail(request: HttpRequest, slug: str, n: int) -> HttpResponse:
     """One gap: overall and per-dimension values, item bars worst first, every item figure."""
     if n not in five_gaps.GAP_NUMBERS:
         raise Http404("There are five gaps.")
-    audit = get_object_or_404(Audit, slug=slug)
-    context, _tree, _covers = scope_context(request, audit)
+    audit, unit_code = results_audit(request, slug)
+    context, _tree, _covers = scope_context(request, audit, unit_code)
     context["gap_tabs"] = [{"n": g, "title": five_gaps.gap_title(g)} for g in five_gaps.GAP_NUMBERS]
     info = five_gaps.gap_info()[n]
     context.update(gap_n=n, gap_title=five_gaps.gap_title(n), gap=info)

@@ -1,7 +1,11 @@
 """REST API of manager answers (gap 1), quality standards (gap 2) and promises (gap 4).
 
-JSON only; signed-in users only (roles narrow this later). Bad input answers 400
-with errors by field; an unknown audit or object 404.
+JSON only. Reads: admins and managers (a manager reaches the audits of their scope, and
+sees the answer sets, unit overrides and unit promises of the units in it only, with
+promise evidence counted over their scope when the audit is not wholly theirs). Writes of
+standards and promises: admins only; the manager's own answer set: managers (and admins),
+for a unit of their scope. Not signed in: 401; without the role: 403. Bad input answers
+400 with errors by field; an unknown audit or object, or one outside the scope, 404.
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
+from accounts.access import HasRole, audit_for_or_404, audit_fully_in_scope, scope_unit_ids
+from accounts.models import Role
 from provider.beliefs import manager_answer_set_get, manager_answer_sets, manager_answers_submit
 from provider.models import ManagerAnswerSet, Promise, QualityStandard
 from provider.promises import (
     Evidence,
+    audit_promises,
     promise_create,
     promise_delete,
     promise_evidence,
@@ -29,6 +36,7 @@ from provider.promises import (
 from provider.standards import MAX_DESCRIPTION, audit_standards, standard_delete, standard_set, standard_update
 from surveys.api import ERRORS_BY_FIELD, SLUG, BoundedPagination, TextField, nested_errors
 from surveys.models import CODE_PATTERN, MAX_SCALE, Audit
+from surveys.selectors import audit_unit_ids
 from surveys.services import ValidationFailed
 
 NOT_FOUND = OpenApiResponse(description="No such audit (or no such object in it).")
@@ -59,12 +67,29 @@ class CodeField(TextField):
 
 
 class ProviderView(generics.GenericAPIView):
-    permission_classes = [IsAuthenticated]
+    """Reads need `read_roles`, writes `write_roles` (admins hold every role)."""
+
+    permission_classes = [HasRole]
     parser_classes = [JSONParser]
     pagination_class = BoundedPagination
+    read_roles: tuple[str, ...] = (Role.MANAGER,)
+    write_roles: tuple[str, ...] = (Role.ADMIN,)
+
+    @property
+    def required_roles(self) -> tuple[str, ...]:
+        return self.read_roles if self.request.method in SAFE_METHODS else self.write_roles
 
     def audit(self) -> Audit:
-        return get_object_or_404(Audit, slug=self.kwargs["slug"])
+        """The audit, if the user reaches it as a manager (admins: every audit); else 404."""
+        return audit_for_or_404(self.request.user, self.kwargs["slug"], Role.MANAGER)
+
+    def scope(self) -> set[int] | None:
+        """The user's manager scope (unit ids); None for admins."""
+        return scope_unit_ids(self.request.user, Role.MANAGER)
+
+    def evidence_scope(self, audit: Audit) -> set[int] | None:
+        """Units whose delivery evidence counts for the user: all when the audit is wholly theirs."""
+        return None if audit_fully_in_scope(self.request.user, audit, Role.MANAGER) else self.scope()
 
 
 # ------------------------------------------------------------------ manager answers
@@ -93,22 +118,24 @@ class ManagerAnswerSetSerializer(serializers.ModelSerializer):
 
 
 class ManagerAnswerSetList(ProviderView):
-    """Every manager's answer set of the audit."""
+    """The managers' answer sets of the audit (a manager: those of the units in their scope)."""
 
     serializer_class = ManagerAnswerSetSerializer
 
     @extend_schema(parameters=[SLUG], responses={200: ManagerAnswerSetSerializer(many=True), 400: ERRORS_BY_FIELD,
                                                  **SIGNED_IN, 404: NOT_FOUND})
     def get(self, request, slug: str) -> Response:
-        page = self.paginate_queryset(manager_answer_sets(audit=self.audit()))
+        page = self.paginate_queryset(manager_answer_sets(audit=self.audit(), unit_ids=self.scope()))
         return self.get_paginated_response(ManagerAnswerSetSerializer(page, many=True).data)
 
 
 class ManagerAnswerSetMine(ProviderView):
-    """The signed-in manager's answer set: read it, or create / replace it while the audit is open."""
+    """The signed-in manager's answer set: read it, or create / replace it while the audit is
+    open, for a unit of the audit in the manager's scope."""
 
     serializer_class = ManagerAnswerSetSerializer
     pagination_class = None
+    write_roles = (Role.MANAGER,)
 
     @extend_schema(parameters=[SLUG], responses={
         200: ManagerAnswerSetSerializer, **SIGNED_IN,
@@ -127,6 +154,10 @@ class ManagerAnswerSetMine(ProviderView):
         incoming = ManagerAnswersInSerializer(data=request.data)
         if not incoming.is_valid():
             return Response(incoming.errors, status=status.HTTP_400_BAD_REQUEST)
+        unit_id = audit_unit_ids(audit=audit).get(incoming.validated_data["unit"])
+        scope = self.scope()
+        if unit_id is not None and scope is not None and unit_id not in scope:
+            return bad_request({"unit": ["this unit is not in your scope"]})
         try:
             answer_set, created = manager_answers_submit(
                 audit=audit, manager=request.user, unit=incoming.validated_data["unit"],
@@ -160,14 +191,15 @@ class StandardSerializer(serializers.Serializer):
 
 
 class StandardListCreate(ProviderView):
-    """The audit's quality standards; POST sets the standard of (item, unit), creating or updating it."""
+    """The audit's quality standards (a manager: the unit overrides of their scope only);
+    POST (admins) sets the standard of (item, unit), creating or updating it."""
 
     serializer_class = StandardSerializer
 
     @extend_schema(parameters=[SLUG], responses={200: StandardSerializer(many=True), 400: ERRORS_BY_FIELD,
                                                  **SIGNED_IN, 404: NOT_FOUND})
     def get(self, request, slug: str) -> Response:
-        page = self.paginate_queryset(audit_standards(audit=self.audit()))
+        page = self.paginate_queryset(audit_standards(audit=self.audit(), unit_ids=self.scope()))
         return self.get_paginated_response(StandardSerializer(page, many=True).data)
 
     @extend_schema(parameters=[SLUG], request=StandardSerializer, responses={
@@ -181,7 +213,7 @@ class StandardListCreate(ProviderView):
             return Response(incoming.errors, status=status.HTTP_400_BAD_REQUEST)
         fields = {"unit": None, "description": "", **StandardSerializer.service_fields(incoming.validated_data)}
         try:
-            standard, created = standard_set(audit=audit, **fields)
+            standard, created = standard_set(audit=audit, actor=request.user, **fields)
         except ValidationFailed as exc:
             return bad_request(exc.errors)
         return Response(StandardSerializer(standard).data,
@@ -193,8 +225,8 @@ class StandardDetail(ProviderView):
     pagination_class = None
 
     def standard(self) -> QualityStandard:
-        return get_object_or_404(QualityStandard.objects.select_related("unit"), pk=self.kwargs["pk"],
-                                 audit=self.audit())
+        """The standard; a unit override of a unit outside the manager's scope is a 404."""
+        return get_object_or_404(audit_standards(audit=self.audit(), unit_ids=self.scope()), pk=self.kwargs["pk"])
 
     @extend_schema(parameters=[SLUG, OBJECT_ID], responses={200: StandardSerializer, **SIGNED_IN,
                                                             404: NOT_FOUND})
@@ -209,14 +241,15 @@ class StandardDetail(ProviderView):
         if not incoming.is_valid():
             return Response(incoming.errors, status=status.HTTP_400_BAD_REQUEST)
         try:
-            standard = standard_update(standard=standard, **StandardSerializer.service_fields(incoming.validated_data))
+            standard = standard_update(standard=standard, actor=request.user,
+                                       **StandardSerializer.service_fields(incoming.validated_data))
         except ValidationFailed as exc:
             return bad_request(exc.errors)
         return Response(StandardSerializer(standard).data)
 
     @extend_schema(parameters=[SLUG, OBJECT_ID], responses={204: None, **SIGNED_IN, 404: NOT_FOUND})
     def delete(self, request, slug: str, pk: int) -> Response:
-        standard_delete(standard=self.standard())
+        standard_delete(standard=self.standard(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -255,21 +288,24 @@ class PromiseSerializer(serializers.Serializer):
         return {name: data[name] for name in names if name in data}
 
 
-def promise_body(audit: Audit, promise: Promise) -> dict[str, Any]:
-    evidence = promise_evidence(audit=audit, promises=[promise])
+def promise_body(audit: Audit, promise: Promise, evidence_unit_ids: set[int] | None = None) -> dict[str, Any]:
+    evidence = promise_evidence(audit=audit, promises=[promise], unit_ids=evidence_unit_ids)
     return PromiseSerializer(promise, context={"evidence": evidence}).data
 
 
 class PromiseListCreate(ProviderView):
     """The promise register: promises delivery does not meet first (largest shortfall
-    first), then those without evidence, then met ones."""
+    first), then those without evidence, then met ones. A manager sees the chain-wide
+    promises and those of the units in their scope, with the evidence of their scope
+    when the audit is not wholly theirs. POST: admins."""
 
     serializer_class = PromiseSerializer
 
     @extend_schema(parameters=[SLUG], responses={200: PromiseSerializer(many=True), 400: ERRORS_BY_FIELD,
                                                  **SIGNED_IN, 404: NOT_FOUND})
     def get(self, request, slug: str) -> Response:
-        rows = promise_register(audit=self.audit())
+        audit = self.audit()
+        rows = promise_register(audit=audit, unit_ids=self.scope(), evidence_unit_ids=self.evidence_scope(audit))
         page = self.paginate_queryset(rows)
         evidence = {row.promise.pk: row.evidence for row in page}
         return self.get_paginated_response(
@@ -283,7 +319,8 @@ class PromiseListCreate(ProviderView):
         if not incoming.is_valid():
             return Response(incoming.errors, status=status.HTTP_400_BAD_REQUEST)
         try:
-            promise = promise_create(audit=audit, **PromiseSerializer.service_fields(incoming.validated_data))
+            promise = promise_create(audit=audit, actor=request.user,
+                                     **PromiseSerializer.service_fields(incoming.validated_data))
         except ValidationFailed as exc:
             return bad_request(exc.errors)
         return Response(promise_body(audit, promise), status=status.HTTP_201_CREATED)
@@ -294,13 +331,14 @@ class PromiseDetail(ProviderView):
     pagination_class = None
 
     def promise(self, audit: Audit) -> Promise:
-        return get_object_or_404(Promise.objects.select_related("unit"), pk=self.kwargs["pk"], audit=audit)
+        """The promise; one of a unit outside the manager's scope is a 404."""
+        return get_object_or_404(audit_promises(audit=audit, unit_ids=self.scope()), pk=self.kwargs["pk"])
 
     @extend_schema(parameters=[SLUG, OBJECT_ID], responses={200: PromiseSerializer, **SIGNED_IN,
                                                             404: NOT_FOUND})
     def get(self, request, slug: str, pk: int) -> Response:
         audit = self.audit()
-        return Response(promise_body(audit, self.promise(audit)))
+        return Response(promise_body(audit, self.promise(audit), self.evidence_scope(audit)))
 
     @extend_schema(parameters=[SLUG, OBJECT_ID], request=PromiseSerializer(partial=True), responses={
         200: PromiseSerializer, 400: ERRORS_BY_FIELD, **SIGNED_IN, 404: NOT_FOUND})
@@ -311,7 +349,8 @@ class PromiseDetail(ProviderView):
         if not incoming.is_valid():
             return Response(incoming.errors, status=status.HTTP_400_BAD_REQUEST)
         try:
-            promise = promise_update(promise=promise, **PromiseSerializer.service_fields(incoming.validated_data))
+            promise = promise_update(promise=promise, actor=request.user,
+                                     **PromiseSerializer.service_fields(incoming.validated_data))
         except ValidationFailed as exc:
             return bad_request(exc.errors)
         return Response(promise_body(audit, promise))
@@ -319,6 +358,6 @@ class PromiseDetail(ProviderView):
     @extend_schema(parameters=[SLUG, OBJECT_ID], responses={204: None, **SIGNED_IN, 404: NOT_FOUND})
     def delete(self, request, slug: str, pk: int) -> Response:
         audit = self.audit()
-        promise_delete(promise=self.promise(audit))
+        promise_delete(promise=self.promise(audit), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -1,5 +1,11 @@
 """REST API for delivery evidence (gap 3, METHOD.md §6): scorecard templates,
-self-assessments and inspections. JSON only; bad input is a 400 with errors by field."""
+self-assessments and inspections. JSON only; bad input is a 400 with errors by field.
+
+Access (issue 4): templates are read by anyone with a role and written by admins;
+self-assessments and inspections are submitted by staff (and admins) for the units of
+their staff scope, and listed to staff only as what they submitted, to managers also as
+the evidence of the units in their scope, to admins all. Not signed in: 401; without
+the role: 403; an audit out of reach: 404."""
 
 from __future__ import annotations
 
@@ -7,14 +13,17 @@ import re
 from typing import Any
 
 from django.core.validators import RegexValidator
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response as HttpResponse
 
+from accounts.access import HasRole, audit_for_or_404, audits_for, is_admin, scope_unit_ids
+from accounts.models import Role
 from provider.delivery import (
     LANGUAGE_PATTERN,
     MAX_CHECKS,
@@ -22,6 +31,8 @@ from provider.delivery import (
     MAX_NOTES,
     MAX_REFERENCE,
     MAX_TEXT,
+    evidence_filters,
+    evidence_reach,
     inspection_submit,
     scorecard_template_delete,
     scorecard_template_save,
@@ -38,6 +49,7 @@ from surveys.api import (
     nested_errors,
 )
 from surveys.models import CODE_PATTERN, MAX_SCALE, Audit
+from surveys.selectors import audit_unit_ids
 from surveys.services import ValidationFailed
 
 UNAUTHORIZED = OpenApiResponse(description="Not signed in.")
@@ -47,7 +59,19 @@ TEMPLATE_NOT_FOUND = OpenApiResponse(description="No such audit or scorecard tem
 CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, pattern=r"^[-a-zA-Z0-9_]+$",
                         description="The scorecard template's code.")
 MINE = OpenApiParameter("mine", OpenApiTypes.INT, enum=[0, 1], required=False,
-                        description="1: only what the signed-in user submitted.")
+                        description="1: only what the signed-in user submitted (always so for staff).")
+NOT_IN_SCOPE = "this unit is not in your scope"
+
+
+class RoleByMethod:
+    """HasRole with `read_roles` for GET/HEAD/OPTIONS and `write_roles` for the rest."""
+
+    read_roles: tuple[str, ...] = (Role.STAFF, Role.MANAGER)
+    write_roles: tuple[str, ...] = (Role.ADMIN,)
+
+    @property
+    def required_roles(self) -> tuple[str, ...]:
+        return self.read_roles if self.request.method in SAFE_METHODS else self.write_roles
 
 
 CODE_VALIDATOR = RegexValidator(CODE_PATTERN, "use 1 to 32 letters, digits, '_' or '-'")
@@ -110,6 +134,7 @@ class ScorecardTemplateSerializer(serializers.Serializer):
                     {"code": c["code"], "text": c["text"], "item": c["item_code"], "deduction": c["deduction"]}
                     for c in checks
                 ],
+                actor=self.context["request"].user if "request" in self.context else None,
             )
         except ValidationFailed as exc:
             raise serializers.ValidationError(nested_errors(exc.errors)) from exc
@@ -137,13 +162,14 @@ class ScorecardTemplateSerializer(serializers.Serializer):
                                  **SIGNED_IN}),
     post=extend_schema(responses={201: ScorecardTemplateSerializer, 400: ERRORS_BY_FIELD, **SIGNED_IN}),
 )
-class ScorecardTemplateListCreate(generics.ListCreateAPIView):
-    """Inspection scorecard templates: checks with deduction points, each evidencing an item."""
+class ScorecardTemplateListCreate(RoleByMethod, generics.ListCreateAPIView):
+    """Inspection scorecard templates: checks with deduction points, each evidencing an item.
+    Anyone with a role reads them; admins create them."""
 
     serializer_class = ScorecardTemplateSerializer
     pagination_class = BoundedPagination
     parser_classes = [JSONParser]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [HasRole]
 
     def get_queryset(self):
         return scorecard_templates()
@@ -164,13 +190,13 @@ class ScorecardTemplateListCreate(generics.ListCreateAPIView):
                    **SIGNED_IN, 404: TEMPLATE_NOT_FOUND},
     ),
 )
-class ScorecardTemplateDetail(generics.RetrieveUpdateDestroyAPIView):
+class ScorecardTemplateDetail(RoleByMethod, generics.RetrieveUpdateDestroyAPIView):
     """One template. Editing it never changes past inspections (they froze its checks);
-    a template that inspections used cannot be deleted, only deactivated."""
+    a template that inspections used cannot be deleted, only deactivated. Writes: admins."""
 
     serializer_class = ScorecardTemplateSerializer
     parser_classes = [JSONParser]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [HasRole]
     lookup_field = "code"
 
     def get_queryset(self):
@@ -178,7 +204,7 @@ class ScorecardTemplateDetail(generics.RetrieveUpdateDestroyAPIView):
 
     def destroy(self, request, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            scorecard_template_delete(template=self.get_object())
+            scorecard_template_delete(template=self.get_object(), actor=request.user)
         except ValidationFailed as exc:
             return HttpResponse(nested_errors(exc.errors), status=status.HTTP_400_BAD_REQUEST)
         return HttpResponse(status=status.HTTP_204_NO_CONTENT)
@@ -241,25 +267,42 @@ class InspectionOutSerializer(serializers.ModelSerializer):
                   "failed_checks", "checks", "scores", "notes", "submitted_at"]
 
 
-class AuditEvidenceList(generics.GenericAPIView):
-    """Shared by the two audit evidence endpoints: newest first, `?mine=1` for one's own."""
+class AuditEvidenceList(RoleByMethod, generics.GenericAPIView):
+    """Shared by the two audit evidence endpoints: newest first, `?mine=1` for one's own.
+    Listed to staff and managers (what each may see); submitted by staff."""
 
     parser_classes = [JSONParser]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [HasRole]
     pagination_class = BoundedPagination
-    user_field = ""
+    write_roles = (Role.STAFF,)
+    kind = 0  # 0: self-assessments, 1: inspections (the index into evidence_filters)
 
     def audit(self) -> Audit:
-        return get_object_or_404(Audit, slug=self.kwargs["slug"])
+        """Listing: an audit the user reaches as staff or as a manager; submitting: as staff. Else 404."""
+        user, slug = self.request.user, self.kwargs["slug"]
+        if self.request.method in SAFE_METHODS:
+            return get_object_or_404(audits_for(user, Role.STAFF) | audits_for(user, Role.MANAGER), slug=slug)
+        return audit_for_or_404(user, slug, Role.STAFF)
 
-    def list_response(self, queryset) -> HttpResponse:
+    def list_response(self, queryset: QuerySet) -> HttpResponse:
         mine = self.request.query_params.get("mine", "0")
         if mine not in ("0", "1"):
             raise serializers.ValidationError({"mine": ["must be 0 or 1"]})
-        if mine == "1":
-            queryset = queryset.filter(**{self.user_field: self.request.user})
+        user = self.request.user
+        # Staff see only what they submitted, whatever ?mine says.
+        can_see_all = is_admin(user) or bool(scope_unit_ids(user, Role.MANAGER))
+        reach = evidence_reach(user, mine=mine == "1" or not can_see_all)
+        queryset = queryset.filter(evidence_filters(**reach)[self.kind])
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def unit_out_of_scope(self, audit: Audit, unit_code: str) -> HttpResponse | None:
+        """A 400 on `unit` when it is a unit of the audit outside the user's staff scope."""
+        unit_id = audit_unit_ids(audit=audit).get(unit_code)
+        scope = scope_unit_ids(self.request.user, Role.STAFF)
+        if unit_id is not None and scope is not None and unit_id not in scope:
+            return HttpResponse({"unit": [NOT_IN_SCOPE]}, status=status.HTTP_400_BAD_REQUEST)
+        return None
 
 
 @extend_schema_view(
@@ -273,7 +316,7 @@ class SelfAssessmentListCreate(AuditEvidenceList):
     """Frontline self-assessments: per item, how well the unit delivers to the standard (gap 3)."""
 
     serializer_class = SelfAssessmentOutSerializer
-    user_field = "submitted_by"
+    kind = 0
 
     def get(self, request, slug: str) -> HttpResponse:
         audit = self.audit()
@@ -285,6 +328,8 @@ class SelfAssessmentListCreate(AuditEvidenceList):
         if not incoming.is_valid():
             return HttpResponse(incoming.errors, status=status.HTTP_400_BAD_REQUEST)
         data = incoming.validated_data
+        if refused := self.unit_out_of_scope(audit, data["unit"]):
+            return refused
         try:
             assessment = self_assessment_submit(
                 audit=audit, unit=data["unit"], user=request.user,
@@ -307,7 +352,7 @@ class InspectionListCreate(AuditEvidenceList):
     """Inspections with a scorecard template; the response carries the per-item scores (METHOD §6)."""
 
     serializer_class = InspectionOutSerializer
-    user_field = "inspector"
+    kind = 1
 
     def get(self, request, slug: str) -> HttpResponse:
         audit = self.audit()
@@ -321,6 +366,8 @@ class InspectionListCreate(AuditEvidenceList):
         if not incoming.is_valid():
             return HttpResponse(incoming.errors, status=status.HTTP_400_BAD_REQUEST)
         data = incoming.validated_data
+        if refused := self.unit_out_of_scope(audit, data["unit"]):
+            return refused
         try:
             inspection = inspection_submit(
                 audit=audit, unit=data["unit"], template=data["template"], user=request.user,

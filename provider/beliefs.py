@@ -8,6 +8,7 @@ is open.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.db import transaction
@@ -95,9 +96,12 @@ def manager_answer_set_get(*, audit: Audit, manager: Any) -> ManagerAnswerSet | 
     return ManagerAnswerSet.objects.select_related("unit").filter(audit=audit, manager=manager).first()
 
 
-def manager_answer_sets(*, audit: Audit):
-    return (ManagerAnswerSet.objects.filter(audit=audit).select_related("unit", "manager")
-            .order_by("unit__code", "manager__username", "id"))
+def manager_answer_sets(*, audit: Audit, unit_ids: Collection[int] | None = None):
+    """The audit's answer sets; `unit_ids`: only those of these units."""
+    sets = ManagerAnswerSet.objects.filter(audit=audit)
+    if unit_ids is not None:
+        sets = sets.filter(unit_id__in=unit_ids)
+    return sets.select_related("unit", "manager").order_by("unit__code", "manager__username", "id")
 
 
 def manager_importance(*, audit: Audit, unit_ids: list[int] | None = None) -> tuple[dict[str, float | None], int]:

@@ -10,9 +10,12 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, QuerySet, Value
+from django.db.models import Count, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
+from accounts.access import is_admin, scope_unit_ids, unit_in_scope
+from accounts.models import AuditLogEntry
+from accounts.services import audit_log_record
 from analytics.services import audit_data_changed
 from provider.models import (
     DeliveryObservation,
@@ -22,6 +25,7 @@ from provider.models import (
     ScorecardTemplate,
     SelfAssessment,
 )
+from provider.standards import field_changes
 from surveys.layout import answer_value_error
 from surveys.models import CODE_PATTERN, Audit, Unit
 from surveys.selectors import audit_layout, audit_unit_ids, unit_tree
@@ -282,6 +286,26 @@ def scorecard_checks_validate(checks: Any) -> dict[str, list[str]]:
     return errors
 
 
+def _template_fields(template: ScorecardTemplate) -> dict[str, Any]:
+    """What the audit log records of a template."""
+    return {
+        "code": template.code, "name": template.name, "description": template.description,
+        "is_active": template.is_active,
+        "checks": [{"code": c.code, "text": c.text, "item": c.item_code, "deduction": c.deduction}
+                   for c in template.checks.order_by("position", "id")],
+    }
+
+
+def _template_log(*, actor: Any, action: str, template: ScorecardTemplate,
+                  before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    """One audit-log entry (see field_changes); an update that changed nothing is not recorded."""
+    changes = field_changes(before, after)
+    if action == AuditLogEntry.Action.UPDATED and not changes:
+        return  # saved unchanged: nothing to record
+    audit_log_record(actor=actor, action=action, obj_type="scorecard", obj_id=template.pk,
+                     obj_repr=template.code, changes=changes)
+
+
 @transaction.atomic
 def scorecard_template_save(
     *,
@@ -291,9 +315,11 @@ def scorecard_template_save(
     description: Any = None,
     is_active: bool | None = None,
     checks: Any = None,
+    actor: Any = None,
 ) -> ScorecardTemplate:
     """Create a template (template None) or change one; `checks`, when given, replace
-    its checks in list order. Past inspections keep the checks they froze."""
+    its checks in list order. Past inspections keep the checks they froze. The audit
+    log records the change under `actor`."""
     errors: dict[str, list[str]] = {}
     creating = template is None
     if creating or code is not None:
@@ -309,6 +335,7 @@ def scorecard_template_save(
         errors.update(scorecard_checks_validate(checks))
     if errors:
         raise ValidationFailed(errors)
+    before = None
     try:
         with transaction.atomic():
             if creating:
@@ -318,6 +345,7 @@ def scorecard_template_save(
                 )
             else:
                 template = ScorecardTemplate.objects.select_for_update().get(pk=template.pk)
+                before = _template_fields(template)
                 for field, value in (("name", name), ("description", description), ("is_active", is_active)):
                     if value is not None:
                         setattr(template, field, value)
@@ -331,10 +359,12 @@ def scorecard_template_save(
                            deduction=c["deduction"], position=position)
             for position, c in enumerate(checks, start=1)
         )
+    _template_log(actor=actor, action=AuditLogEntry.Action.CREATED if creating else AuditLogEntry.Action.UPDATED,
+                  template=template, before=before, after=_template_fields(template))
     return template
 
 
-def scorecard_template_delete(*, template: ScorecardTemplate) -> None:
+def scorecard_template_delete(*, template: ScorecardTemplate, actor: Any = None) -> None:
     """Delete a template no inspection used; a used one can only be deactivated."""
     with transaction.atomic():
         n = Inspection.objects.filter(template=template).count()
@@ -342,7 +372,11 @@ def scorecard_template_delete(*, template: ScorecardTemplate) -> None:
             raise ValidationFailed({"template": [
                 f"{n} inspection(s) used this template: deactivate it (is_active false) instead of deleting it"
             ]})
+        pk, before = template.pk, _template_fields(template)
         template.delete()
+        template.pk = pk  # for the log entry
+        _template_log(actor=actor, action=AuditLogEntry.Action.DELETED, template=template, before=before,
+                      after=None)
 
 
 # ---------------------------------------------------------------- reads
@@ -375,13 +409,48 @@ def unit_standards(*, audit: Audit, unit_id: int | None) -> dict[str, QualitySta
     return out
 
 
-def evidence_page_rows(*, audit: Audit, user: Any = None):
-    """Self-assessments and inspections of an audit (of one user, if given), newest
-    first, as (kind, id, submitted_at) rows of one query to page through."""
-    assessments = SelfAssessment.objects.filter(audit=audit)
-    inspections = Inspection.objects.filter(audit=audit)
+def evidence_filters(*, user: Any = None, unit_ids: Collection[int] | None = None) -> tuple[Q, Q]:
+    """Filters of self-assessments and of inspections: those `user` submitted, or those of
+    the units in `unit_ids`; either alone narrows to it, neither keeps everything."""
+    if user is None and unit_ids is None:
+        return Q(), Q()
+    assessments, inspections = Q(pk__in=[]), Q(pk__in=[])
     if user is not None:
-        assessments, inspections = assessments.filter(submitted_by=user), inspections.filter(inspector=user)
+        assessments, inspections = Q(submitted_by=user), Q(inspector=user)
+    if unit_ids is not None:
+        assessments, inspections = assessments | Q(unit_id__in=unit_ids), inspections | Q(unit_id__in=unit_ids)
+    return assessments, inspections
+
+
+def evidence_reach(user: Any, *, mine: bool) -> dict[str, Any]:
+    """The evidence a user may list (issue 4), as keyword arguments of evidence_filters
+    and evidence_page_rows: an admin everything (only their own with `mine`); a manager
+    what they submitted and the evidence of the units in their manager scope; anyone
+    else (staff) only what they submitted, whatever `mine` says."""
+    if mine:
+        return {"user": user}
+    if is_admin(user):
+        return {}
+    managed = scope_unit_ids(user, "manager")
+    return {"user": user, "unit_ids": managed} if managed else {"user": user}
+
+
+def inspection_visible(user: Any, inspection: Inspection) -> bool:
+    """An inspection is shown to its inspector, a manager whose scope covers its unit and admins."""
+    if is_admin(user):
+        return True
+    if inspection.inspector_id is not None and inspection.inspector_id == getattr(user, "pk", None):
+        return True
+    return unit_in_scope(user, inspection.unit_id, "manager")
+
+
+def evidence_page_rows(*, audit: Audit, user: Any = None, unit_ids: Collection[int] | None = None):
+    """Self-assessments and inspections of an audit (those `user` submitted or those of
+    the units in `unit_ids`, see evidence_filters), newest first, as
+    (kind, id, submitted_at) rows of one query to page through."""
+    assessment_q, inspection_q = evidence_filters(user=user, unit_ids=unit_ids)
+    assessments = SelfAssessment.objects.filter(assessment_q, audit=audit)
+    inspections = Inspection.objects.filter(inspection_q, audit=audit)
     return (
         assessments.annotate(kind=Value("self_assessment")).values_list("kind", "id", "submitted_at")
         .union(inspections.annotate(kind=Value("inspection")).values_list("kind", "id", "submitted_at"), all=True)

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import scope_unit_ids
+from accounts.models import Role
 from provider.delivery import MAX_COMMENT, MAX_NOTES, MAX_REFERENCE
 from provider.models import Inspection, QualityStandard, ScorecardTemplate
 from surveys.instruments import localized
@@ -21,10 +23,15 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 INDENT = "\u2003"  # an em space per level of the unit tree
 
 
-def unit_choices(audit: Audit) -> list[tuple[str, str]]:
+def unit_choices(audit: Audit, user: Any = None) -> list[tuple[str, str]]:
     """The units that can give evidence for the audit (its units and their
-    descendants), in tree order, indented by depth."""
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=audit_unit_ids(audit=audit).values())}
+    descendants), in tree order, indented by depth; with `user`, only those in the
+    user's staff scope (every one for admins)."""
+    ids = set(audit_unit_ids(audit=audit).values())
+    scope = scope_unit_ids(user, Role.STAFF) if user is not None else None
+    if scope is not None:
+        ids &= scope
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
     return [(unit.code, f"{INDENT * depth}{unit.name} ({unit.code})") for unit, depth in tree_order(units)]
 
 
@@ -110,7 +117,8 @@ class InspectionForm(forms.Form):
     """One inspection with a scorecard template: the inspector ticks the checks that failed."""
 
     template = forms.CharField(widget=forms.HiddenInput)
-    unit = forms.ChoiceField(label=_("Unit inspected"))
+    unit = forms.ChoiceField(label=_("Unit inspected"),
+                             error_messages={"invalid_choice": _("Choose one of the units listed.")})
     inspector_role = forms.ChoiceField(label=_("You inspect as"), choices=Inspection.Role.choices,
                                        initial=Inspection.Role.SUPERVISOR)
     reference = forms.CharField(
@@ -126,14 +134,16 @@ class InspectionForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), required=False, max_length=MAX_NOTES,
                             widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_NOTES}))
 
-    def __init__(self, *args: Any, audit: Audit, template: ScorecardTemplate, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, audit: Audit, template: ScorecardTemplate, user: Any = None,
+                 **kwargs: Any) -> None:
+        """`user`: the unit choices are the audit's units in the user's staff scope."""
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("template", template.code)
         initial.setdefault("observed_at", timezone.localtime().replace(second=0, microsecond=0))
         super().__init__(*args, **kwargs)
         self.audit, self.template = audit, template
         self.checks = list(template.checks.all())
-        choices = unit_choices(audit)
+        choices = unit_choices(audit, user)
         self.fields["unit"].choices = choices if len(choices) == 1 else [("", "—")] + choices
         self.fields["failed"].choices = [(c.code, c.code) for c in self.checks]
 

@@ -8,12 +8,15 @@ are shared with the promise register.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
+from accounts.models import AuditLogEntry
+from accounts.services import audit_log_record
 from analytics.selectors import audit_gaps
 from analytics.services import audit_data_changed
 from provider.models import QualityStandard
@@ -68,6 +71,14 @@ def unit_code_of(unit: Unit | str | None) -> str | None:
     return unit.code if isinstance(unit, Unit) else unit
 
 
+def field_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """The audit log's `changes`, {field: [old, new]}: every field of a created (before
+    None) or deleted (after None) object, the fields that changed of an updated one."""
+    old, new = before or {}, after or {}
+    return {name: [old.get(name), new.get(name)] for name in (after or before or {})
+            if before is None or after is None or old.get(name) != new.get(name)}
+
+
 # ------------------------------------------------------------------ writes
 def _validate(
     *, audit: Audit, item_code: Any, unit_code: Any, level: Any, description: Any
@@ -87,12 +98,33 @@ def _validate(
     return errors, unit
 
 
+def standard_repr(standard: QualityStandard) -> str:
+    """How the audit log names a standard: its item and the unit it overrides for."""
+    return f"{standard.item_code} · {standard.unit.code if standard.unit_id else 'whole audit'}"
+
+
+def _logged_fields(standard: QualityStandard) -> dict[str, Any]:
+    return {"item": standard.item_code, "unit": standard.unit.code if standard.unit_id else None,
+            "level": standard.level, "description": standard.description}
+
+
+def _log(*, actor: Any, action: str, standard: QualityStandard, audit: Audit,
+         before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    """One audit-log entry (see field_changes); an update that changed nothing is not recorded."""
+    changes = field_changes(before, after)
+    if action == AuditLogEntry.Action.UPDATED and not changes:
+        return  # saved unchanged: nothing to record
+    audit_log_record(actor=actor, action=action, obj_type="standard", obj_id=standard.pk,
+                     obj_repr=standard_repr(standard), changes=changes, audit=audit)
+
+
 def standard_set(
-    *, audit: Audit, item_code: str, unit: Unit | str | None, level: int, description: str = ""
+    *, audit: Audit, item_code: str, unit: Unit | str | None, level: int, description: str = "", actor: Any = None
 ) -> tuple[QualityStandard, bool]:
     """Create or update the standard of (audit, item, unit); returns (standard, created).
 
-    Raises ValidationFailed and writes nothing on bad input.
+    Raises ValidationFailed and writes nothing on bad input. The change is recorded in
+    the audit log under `actor`.
     """
     unit_code = unit_code_of(unit)
     with transaction.atomic():
@@ -102,15 +134,20 @@ def standard_set(
                                      description=description)
         if errors:
             raise ValidationFailed(errors)
+        existing = QualityStandard.objects.select_related("unit").filter(
+            audit=current, item_code=item_code, unit=unit_obj).first()
+        before = _logged_fields(existing) if existing else None
         standard, created = QualityStandard.objects.update_or_create(
             audit=current, item_code=item_code, unit=unit_obj,
             defaults={"level": level, "description": description.strip()},
         )
+        _log(actor=actor, action=AuditLogEntry.Action.CREATED if created else AuditLogEntry.Action.UPDATED,
+             standard=standard, audit=current, before=before, after=_logged_fields(standard))
         audit_data_changed(audit_id=audit.pk)
     return standard, created
 
 
-def standard_update(*, standard: QualityStandard, **fields: Any) -> QualityStandard:
+def standard_update(*, standard: QualityStandard, actor: Any = None, **fields: Any) -> QualityStandard:
     """Change some of item_code, unit, level and description of a standard.
 
     Moving it onto an (item, unit) that already has a standard is refused.
@@ -120,6 +157,7 @@ def standard_update(*, standard: QualityStandard, **fields: Any) -> QualityStand
         raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
     with transaction.atomic():
         current = Audit.objects.select_for_update().get(pk=standard.audit_id)
+        before = _logged_fields(standard)
         item_code = fields.get("item_code", standard.item_code)
         unit_code = unit_code_of(fields["unit"]) if "unit" in fields else (
             standard.unit.code if standard.unit_id else None)
@@ -137,22 +175,33 @@ def standard_update(*, standard: QualityStandard, **fields: Any) -> QualityStand
         standard.item_code, standard.unit, standard.level = item_code, unit_obj, level
         standard.description = description.strip()
         standard.save()
+        _log(actor=actor, action=AuditLogEntry.Action.UPDATED, standard=standard, audit=current, before=before,
+             after=_logged_fields(standard))
         audit_data_changed(audit_id=current.pk)
     return standard
 
 
-def standard_delete(*, standard: QualityStandard) -> None:
+def standard_delete(*, standard: QualityStandard, actor: Any = None) -> None:
     with transaction.atomic():
-        audit_id = standard.audit_id
+        audit_id, pk = standard.audit_id, standard.pk
+        before = _logged_fields(standard)
         standard.delete()
+        standard.pk = pk  # for the log entry
+        _log(actor=actor, action=AuditLogEntry.Action.DELETED, standard=standard, audit=Audit(pk=audit_id),
+             before=before, after=None)
         audit_data_changed(audit_id=audit_id)
 
 
 # ------------------------------------------------------------------ reads
-def audit_standards(*, audit: Audit):
-    """The audit's standards by item, the audit's own value before the unit overrides."""
-    return QualityStandard.objects.filter(audit=audit).select_related("unit").order_by(
-        "item_code", F("unit__code").asc(nulls_first=True), "id")
+def audit_standards(*, audit: Audit, unit_ids: Collection[int] | None = None):
+    """The audit's standards by item, the audit's own value before the unit overrides.
+
+    `unit_ids`: only the unit overrides of these units (the audit's own standards always).
+    """
+    standards = QualityStandard.objects.filter(audit=audit)
+    if unit_ids is not None:
+        standards = standards.filter(Q(unit__isnull=True) | Q(unit_id__in=unit_ids))
+    return standards.select_related("unit").order_by("item_code", F("unit__code").asc(nulls_first=True), "id")
 
 
 @dataclass
@@ -168,12 +217,18 @@ class StandardRow:
     mean_m: float | None = None
 
 
-def standards_overview(*, audit: Audit) -> dict[str, Any]:
-    """Every item of the audit with its standards, coverage and the stored gap 2 (S − mean_m)."""
-    result = audit_gaps(audit=audit)
+def standards_overview(
+    *, audit: Audit, unit_code: str | None = None, unit_ids: Collection[int] | None = None
+) -> dict[str, Any]:
+    """Every item of the audit with its standards, coverage and the stored gap 2 (S − mean_m).
+
+    `unit_code`: the gap 2 figures of that unit instead of the audit's; `unit_ids`: list only
+    the unit overrides of these units.
+    """
+    result = audit_gaps(audit=audit, unit_code=unit_code)
     gap2_items = (result.get("gap2") or {}).get("items") or {}
     by_item: dict[str, list[QualityStandard]] = {}
-    for standard in audit_standards(audit=audit):
+    for standard in audit_standards(audit=audit, unit_ids=unit_ids):
         by_item.setdefault(standard.item_code, []).append(standard)
     sections = []
     for dimension in audit.instrument_snapshot.get("dimensions", []):

@@ -20,15 +20,24 @@ from drf_spectacular.utils import (
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response as HttpResponse
 from rest_framework.views import APIView
 
+from accounts.access import (
+    HasRole,
+    audit_fully_in_scope,
+    audit_rights,
+    audits_visible,
+    has_role,
+    is_admin,
+    scope_unit_ids,
+)
 from gapaudit.security import rate_limited
 from surveys.layout import Layout
 from surveys.links import LinkInvalid, LinkRevoked, link_verify
 from surveys.models import CODE_PATTERN, MAX_SCALE, MIN_SCALE, Audit, Instrument, Response, Unit
-from surveys.selectors import audit_layout, audits_with_counts
+from surveys.selectors import audit_layout, audit_unit_ids, audits_with_counts
 from surveys.services import ValidationFailed, audit_create, audit_update, response_submit
 
 
@@ -48,7 +57,10 @@ def nested_errors(errors: dict[str, list[str]]) -> dict[str, Any]:
 
 
 ERRORS_BY_FIELD = OpenApiResponse(OpenApiTypes.OBJECT, description="Errors by field.")
-NOT_FOUND = OpenApiResponse(description="No such audit.")
+NOT_FOUND = OpenApiResponse(description="No such audit (or not one within your scope).")
+UNAUTHORIZED = OpenApiResponse(description="Not signed in.")
+FORBIDDEN = OpenApiResponse(description="Your role does not allow this.")
+SIGNED_IN = {401: UNAUTHORIZED, 403: FORBIDDEN}
 TOO_MANY = OpenApiResponse(OpenApiTypes.OBJECT, description="Too many requests from the client's network.")
 # The <slug:…> path converter: any other path is Django's 404 before a view runs.
 SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, pattern=r"^[-a-zA-Z0-9_]+$")
@@ -124,11 +136,21 @@ class TextUUIDField(TextOnly, serializers.UUIDField):
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    parent = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True,
+        help_text="null for a top unit, or one whose parent is outside your scope.",
+    )
 
     class Meta:
         model = Unit
         fields = ["code", "name", "parent"]
+
+    def to_representation(self, instance: Unit) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        unit_ids = self.context.get("unit_ids")
+        if unit_ids is not None and instance.parent_id not in unit_ids:
+            data["parent"] = None  # a unit outside the user's scope is not named
+        return data
 
 
 class AuditSerializer(serializers.ModelSerializer):
@@ -143,7 +165,37 @@ class AuditSerializer(serializers.ModelSerializer):
     scale = serializers.IntegerField(min_value=MIN_SCALE, max_value=MAX_SCALE, default=7)
     min_sample = serializers.IntegerField(min_value=1, max_value=100000, default=5)
     status = serializers.CharField(source="result_status", read_only=True)
-    n_responses = serializers.IntegerField(read_only=True, default=0)
+    n_responses = serializers.IntegerField(
+        read_only=True, default=0, allow_null=True,
+        help_text="null when your scope covers only some units of the audit (the total counts them all).",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = self._user()
+        scope = scope_unit_ids(user, "manager") if user is not None else None
+        if scope is not None and "units" in self.fields:
+            # A manager names units of their own scope only.
+            child = self.fields["units"].child_relation
+            child.queryset = Unit.objects.filter(pk__in=scope)
+            child.error_messages["does_not_exist"] = 'no unit "{value}" within your scope'
+
+    def _user(self) -> Any:
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    def to_representation(self, instance: Audit) -> dict[str, Any]:
+        """Only the units and totals the user may see: the audit's units that meet their scopes,
+        and the response count only when their scope covers the whole audit."""
+        data = super().to_representation(instance)
+        user = self._user()
+        if user is None or is_admin(user):
+            return data
+        rights = self.context.get("rights", {}).get(instance.pk) or audit_rights(user, [instance])[instance.pk]
+        data["units"] = [u.code for u in instance.units.all() if u.pk in rights.unit_ids]
+        if not rights.manage:
+            data["n_responses"] = None
+        return data
 
     class Meta:
         model = Audit
@@ -209,40 +261,89 @@ class ResponseOutSerializer(serializers.Serializer):
         }
 
 
+class AuditRightsMixin:
+    """Audits the user reaches through any role; the user's rights on the listed ones go to the serializer."""
+
+    rights: dict | None = None
+
+    def get_queryset(self):
+        return audits_visible(self.request.user, queryset=audits_with_counts().prefetch_related("units"))
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self.rights = audit_rights(self.request.user, page if page is not None else queryset)
+        return page
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "rights": self.rights or {}}
+
+
 @extend_schema_view(
-    get=extend_schema(responses={200: AuditSerializer(many=True), 400: ERRORS_BY_FIELD}),
-    post=extend_schema(responses={201: AuditSerializer, 400: ERRORS_BY_FIELD}),
+    get=extend_schema(responses={200: AuditSerializer(many=True), 400: ERRORS_BY_FIELD, **SIGNED_IN}),
+    post=extend_schema(responses={201: AuditSerializer, 400: ERRORS_BY_FIELD, **SIGNED_IN}),
 )
-class AuditListCreate(generics.ListCreateAPIView):
-    """List audits (with status and response counts) or create one."""
+class AuditListCreate(AuditRightsMixin, generics.ListCreateAPIView):
+    """List the audits within your scope (with status and response counts), or create one
+    (admins, and managers for units of their scope)."""
 
     serializer_class = AuditSerializer
     pagination_class = BoundedPagination
     parser_classes = [JSONParser]
 
-    def get_queryset(self):
-        return audits_with_counts().prefetch_related("units")
+    def get_permissions(self):
+        roles = ("manager", "staff") if self.request.method in SAFE_METHODS else ("manager",)
+        return [HasRole.of(*roles)()]
+
+    def perform_create(self, serializer) -> None:
+        serializer.save(actor=self.request.user)
 
 
 @extend_schema_view(
-    get=extend_schema(parameters=[SLUG], responses={200: AuditSerializer, 404: NOT_FOUND}),
-    put=extend_schema(parameters=[SLUG], responses={200: AuditSerializer, 400: ERRORS_BY_FIELD, 404: NOT_FOUND}),
-    patch=extend_schema(parameters=[SLUG], responses={200: AuditSerializer, 400: ERRORS_BY_FIELD, 404: NOT_FOUND}),
+    get=extend_schema(parameters=[SLUG], responses={200: AuditSerializer, 404: NOT_FOUND, **SIGNED_IN}),
+    put=extend_schema(parameters=[SLUG], responses={200: AuditSerializer, 400: ERRORS_BY_FIELD, 404: NOT_FOUND,
+                                                    **SIGNED_IN}),
+    patch=extend_schema(parameters=[SLUG], responses={200: AuditSerializer, 400: ERRORS_BY_FIELD, 404: NOT_FOUND,
+                                                      **SIGNED_IN}),
 )
-class AuditDetail(generics.RetrieveUpdateAPIView):
+class AuditDetail(AuditRightsMixin, generics.RetrieveUpdateAPIView):
+    """One audit within your scope; changes: admins, and managers of every unit of the audit."""
+
     serializer_class = AuditSerializer
     parser_classes = [JSONParser]
     lookup_field = "slug"
+    permission_classes = [HasRole.of("manager", "staff")]
 
-    def get_queryset(self):
-        return audits_with_counts().prefetch_related("units")
+    def check_object_permissions(self, request, obj: Audit) -> None:
+        super().check_object_permissions(request, obj)
+        if request.method not in SAFE_METHODS and not audit_fully_in_scope(request.user, obj, "manager"):
+            self.permission_denied(request, message=_(
+                "Only an admin, or a manager of every unit of this audit, may change it."))
+
+    def perform_update(self, serializer) -> None:
+        serializer.save(actor=self.request.user)
 
 
-@extend_schema_view(get=extend_schema(responses={200: UnitSerializer(many=True), 400: ERRORS_BY_FIELD}))
+@extend_schema_view(get=extend_schema(responses={200: UnitSerializer(many=True), 400: ERRORS_BY_FIELD, **SIGNED_IN}))
 class UnitList(generics.ListAPIView):
+    """The units within your scopes (every unit for admins)."""
+
     serializer_class = UnitSerializer
     pagination_class = BoundedPagination
-    queryset = Unit.objects.select_related("parent")
+    permission_classes = [HasRole.of("manager", "staff")]
+
+    def get_queryset(self):
+        units = Unit.objects.select_related("parent").order_by("code")
+        ids = self.scope_ids()
+        return units if ids is None else units.filter(pk__in=ids)
+
+    def scope_ids(self) -> set[int] | None:
+        user = self.request.user
+        if is_admin(user):
+            return None
+        return (scope_unit_ids(user, "manager") or set()) | (scope_unit_ids(user, "staff") or set())
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "unit_ids": self.scope_ids()}
 
 
 def token_error(*, token: str | None, audit: Audit, unit_code: str) -> str | None:
@@ -265,7 +366,8 @@ class ResponseSubmit(APIView):
 
     Customers answer without an account, with the `token` of their signed survey
     link (for this audit and the `unit` they name); such requests are rate limited
-    per client network. Signed-in users (imports, scripts) need no token.
+    per client network. Signed-in users (imports, scripts) need no token: admins for
+    any unit, managers and staff for the units of their scopes.
     """
 
     permission_classes = [AllowAny]
@@ -278,16 +380,20 @@ class ResponseSubmit(APIView):
             201: ResponseOutSerializer,
             200: OpenApiResponse(ResponseOutSerializer, description="Already stored (same submission_id)."),
             400: ERRORS_BY_FIELD,
+            403: FORBIDDEN,
             404: NOT_FOUND,
             429: TOO_MANY,
         },
     )
     def post(self, request, slug: str) -> HttpResponse:
-        customer = not request.user.is_authenticated
+        user = request.user
+        customer = not user.is_authenticated
         if customer and rate_limited(request, group="survey-api", rate=settings.SURVEY_RATE_LIMIT_API):
             return HttpResponse({"detail": _("Too many attempts from your network, please wait a minute.")},
                                 status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": "60"})
-        audit = get_object_or_404(Audit, slug=slug)
+        if not customer and not has_role(user, "manager", "staff"):
+            return HttpResponse({"detail": _("Your role does not allow this.")}, status=status.HTTP_403_FORBIDDEN)
+        audit = get_object_or_404(Audit.objects.all() if customer else audits_visible(user), slug=slug)
         incoming = ResponseInSerializer(data=request.data)
         incoming.is_valid()
         errors = dict(incoming.errors)
@@ -296,6 +402,10 @@ class ResponseSubmit(APIView):
             message = token_error(token=raw.get("token"), audit=audit, unit_code=raw.get("unit"))
             if message:
                 errors["token"] = [message]
+        unit_code = request.data.get("unit") if isinstance(request.data, dict) else None
+        if not customer and isinstance(unit_code, str) and "unit" not in errors \
+                and not self.unit_allowed(user, audit, unit_code):
+            errors["unit"] = [_("This unit is not in your scope.")]
         if errors:
             return HttpResponse(errors, status=status.HTTP_400_BAD_REQUEST)
         data = incoming.validated_data
@@ -314,3 +424,12 @@ class ResponseSubmit(APIView):
             return HttpResponse(nested_errors(exc.errors), status=status.HTTP_400_BAD_REQUEST)
         body = ResponseOutSerializer.of(response, audit_layout(audit=audit))
         return HttpResponse(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @staticmethod
+    def unit_allowed(user: Any, audit: Audit, unit_code: str) -> bool:
+        """Admins answer for any unit; managers and staff for the units of their scopes. A unit
+        that is not in the audit passes here and gets the service's "unknown unit" error."""
+        unit_id = audit_unit_ids(audit=audit).get(unit_code)
+        if unit_id is None or is_admin(user):
+            return True
+        return any(unit_id in (scope_unit_ids(user, role) or set()) for role in ("manager", "staff"))

@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import scope_unit_ids
 from surveys.instruments import localized
-from surveys.models import MAX_SCALE, MIN_SCALE, Audit, Instrument
+from surveys.models import MAX_SCALE, MIN_SCALE, Audit, Instrument, Unit
 from surveys.selectors import tree_order, unit_tree
 
 # Field-name prefixes of the survey form, the same as the exchange columns (METHOD.md §9).
@@ -53,7 +54,7 @@ class AuditForm(forms.ModelForm):
             "is_open": _("A closed audit accepts no more survey responses."),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.creating = self.instance.pk is None
         self.fields["slug"].required = False
@@ -68,9 +69,17 @@ class AuditForm(forms.ModelForm):
             for name in ("instrument", "format", "scale"):
                 help_text = self.fields[name].help_text
                 self.fields[name].help_text = f"{help_text} {frozen}" if help_text else frozen
+        units = unit_tree()[0]
+        # A manager chooses among the units of their scope only (admins: every unit).
+        scope = scope_unit_ids(user, "manager") if user is not None else None
+        if scope is not None:
+            units = {uid: unit for uid, unit in units.items() if uid in scope}
+            self.fields["units"].queryset = Unit.objects.filter(pk__in=scope)
+            self.fields["units"].error_messages["invalid_choice"] = _(
+                "Choose only units within your scope.")
         self.fields["units"].choices = [
             (unit.pk, "\u00a0\u00a0\u00a0" * depth + f"{unit.name} ({unit.code})")
-            for unit, depth in tree_order(unit_tree()[0])
+            for unit, depth in tree_order(units)
         ]
 
     def clean_slug(self) -> str:

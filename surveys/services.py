@@ -35,9 +35,34 @@ def units_ensure(*, codes: Iterable[str]) -> list[Unit]:
     return [existing[c] for c in codes]
 
 
+def _loggable(value: Any) -> Any:
+    """A value as the audit log stores it (JSON): objects by code, dates as ISO text."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (Instrument, Unit)):
+        return value.code
+    if isinstance(value, (list, tuple, set)):
+        return sorted(_loggable(v) for v in value)
+    return value
+
+
+def _audit_log(*, actor: Any, action: str, audit: Audit, changes: dict[str, list[Any]]) -> None:
+    # Imported here: accounts.services imports this module.
+    from accounts.services import audit_log_record
+
+    audit_log_record(actor=actor, action=action, obj_type="audit", obj_id=audit.pk,
+                     obj_repr=f"{audit.title} ({audit.slug})", changes=changes, audit=audit)
+
+
+AUDIT_LOGGED_FIELDS = (
+    "title", "instrument", "scale", "format", "min_sample", "is_open", "period_start", "period_end",
+)
+
+
 @transaction.atomic
 def audit_create(
     *,
+    actor: Any = None,
     slug: str,
     title: str,
     instrument: Instrument,
@@ -59,15 +84,21 @@ def audit_create(
             )
     except IntegrityError as exc:  # two audits created at once with one slug
         raise ValidationFailed({"slug": [f'an audit with slug "{slug}" already exists']}) from exc
-    audit.units.set(list(units))
+    units = list(units)
+    audit.units.set(units)
+    changes = {"slug": [None, slug]}
+    changes.update({name: [None, _loggable(getattr(audit, name))] for name in AUDIT_LOGGED_FIELDS})
+    changes["units"] = [None, _loggable(units)]
+    _audit_log(actor=actor, action="created", audit=audit, changes=changes)
     audit_data_changed(audit_id=audit.pk)
     return audit
 
 
 @transaction.atomic
-def audit_update(*, audit: Audit, units: Iterable[Unit] | None = None, **fields: Any) -> Audit:
+def audit_update(*, audit: Audit, actor: Any = None, units: Iterable[Unit] | None = None, **fields: Any) -> Audit:
     """Change an audit; instrument, scale and format only while it has no responses,
-    and never its slug (it is part of every survey link handed out)."""
+    and never its slug (it is part of every survey link handed out). The audit log
+    records what changed (nothing is recorded when nothing did)."""
     if "slug" in fields and fields["slug"] != audit.slug:
         raise ValidationFailed({"slug": ["cannot change: it is part of every survey link"]})
     Audit.objects.select_for_update().filter(pk=audit.pk).exists()  # see response_submit
@@ -78,16 +109,25 @@ def audit_update(*, audit: Audit, units: Iterable[Unit] | None = None, **fields:
             k: ["cannot change once the audit has responses"] for k in frozen
             if k in fields and fields[k] != getattr(audit, k)
         })
+    changes: dict[str, list[Any]] = {}
     if units is not None:
         units = list(units)
         audit_units_check(audit=audit, units=units)
+        before = _loggable(list(audit.units.all()))
+        if before != _loggable(units):
+            changes["units"] = [before, _loggable(units)]
     for key, value in fields.items():
+        old = _loggable(getattr(audit, key))
+        if old != _loggable(value):
+            changes[key] = [old, _loggable(value)]
         setattr(audit, key, value)
     if changes_layout:
         audit.instrument_snapshot = instrument_export(instrument=audit.instrument)
     audit.save()
     if units is not None:
-        audit.units.set(list(units))
+        audit.units.set(units)
+    if changes:
+        _audit_log(actor=actor, action="updated", audit=audit, changes=changes)
     audit_data_changed(audit_id=audit.pk)
     return audit
 

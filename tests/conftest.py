@@ -217,7 +217,8 @@ def _is_transactional(request) -> bool:
 
 @pytest.fixture(autouse=True)
 def servqual_instrument(request) -> None:
-    """Keep the SERVQUAL instrument of migration 0002 in transactional tests.
+    """Keep the SERVQUAL instrument of migration 0002 (and the scorecard templates of
+    provider's 0002) in transactional tests.
 
     Such tests flush every table when they end, the rows of data migrations
     included, so the next one would find no instrument; recreating it here is
@@ -230,8 +231,12 @@ def servqual_instrument(request) -> None:
     from django.apps import apps
     from django.db import connection
 
+    schema_editor = SimpleNamespace(connection=connection)
     migration = importlib.import_module("surveys.migrations.0002_servqual_instrument")
-    migration.create_servqual(apps, SimpleNamespace(connection=connection))
+    migration.create_servqual(apps, schema_editor)
+    # The shipped scorecard templates (call-centre call, service-hall visit) too.
+    scorecards = importlib.import_module("provider.migrations.0002_scorecard_templates")
+    scorecards.create_templates(apps, schema_editor)
 
 
 @pytest.fixture(autouse=True)

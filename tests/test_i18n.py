@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from accounts.models import RoleAssignment
 from surveys.links import link_issue, link_path
 from surveys.models import Instrument, Unit
 from surveys.selectors import audit_layout
@@ -127,10 +129,32 @@ def audit(units):
                         instrument=Instrument.objects.get(code="servqual"))
 
 
+def make_user(email: str, role: str, unit: Unit | None = None):
+    user = get_user_model().objects.create_user(username=email, email=email, password=None)
+    RoleAssignment.objects.create(user=user, role=role, unit=unit)
+    return user
+
+
+@pytest.fixture
+def client(client, db):
+    """The staff pages need a signed-in user: an admin, who may open every page."""
+    client.force_login(make_user("admin@example.com", "admin"))
+    return client
+
+
 @pytest.fixture
 def zh_client(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     return client
+
+
+@pytest.fixture
+def zh_anonymous(db):
+    from django.test import Client
+
+    anonymous = Client()
+    anonymous.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    return anonymous
 
 
 def survey_url(audit, unit_code: str = "hall-1") -> str:
@@ -232,6 +256,74 @@ class TestPagesInChinese:
         assert figure["layout"]["title"]["text"] == "重要性–绩效分析"
         assert {a["text"] for a in figure["layout"]["annotations"]} == {"重点改进区", "继续保持区", "可能过度投入区",
                                                                          "次要改进区"}
+
+
+@pytest.mark.django_db
+class TestProviderAndAccountPagesInChinese:
+    """The five-gap pages, the provider-side inputs and the account pages (empty audit)."""
+
+    def test_the_audit_nav(self, zh_client, audit):
+        page = html(zh_client.get(f"/audits/{audit.slug}/dashboard/"))
+        for text in ("仪表板", "五差距", "管理者认知", "标准", "承诺", "交付证据", "管理者问卷", "自评", "新建检查",
+                     "问卷链接", "导入/导出", "测评“Spring audit”的页面"):
+            assert text in page, text
+        assert ">Five gaps<" not in page and ">Manager survey<" not in page
+
+    def test_the_five_gaps_page(self, zh_client, audit):
+        page = html(zh_client.get(f"/audits/{audit.slug}/gaps/"))
+        for text in ("差距模型", "认知差距", "标准差距", "交付差距", "沟通差距", "顾客差距", "期望的服务", "感知的服务",
+                     "服务交付", "服务质量标准", "题项 × 差距矩阵", "颜色图例", "无不足（≥ 0）"):
+            assert text in page, text
+        assert "The knowledge gap" not in page and "Expected service" not in page
+
+    def test_a_gap_detail_page(self, zh_client, audit):
+        page = html(zh_client.get(f"/audits/{audit.slug}/gaps/1/"))
+        for text in ("认知差距", "管理者认为的顾客期望 − 顾客期望", "来自管理者问卷和顾客期望", "负差距表示不足"):
+            assert text in page, text
+
+    def test_the_provider_input_pages(self, zh_client, audit):
+        pages = {
+            "beliefs": ("管理者认知（差距 1）", "尚无管理者作答", "打开管理者问卷"),
+            "standards": ("质量标准（差距 2）", "覆盖情况", "添加或修改标准", "保存标准",
+                          "例如：排队等候不超过 10 分钟"),
+            "promises": ("承诺登记表（差距 4）", "登记承诺", "尚未登记任何承诺"),
+            "manager-survey": ("您的顾客期望什么？", "哪些方面对您的顾客最重要？", "保存我的答案"),
+            "self-assessment/": ("您的服务单元", "请先选择您的服务单元"),
+            "inspections/new": ("新建检查", "只勾选“未通过”的检查项"),
+            "evidence": ("交付证据", "暂无交付证据", "开始自评", "记录一次检查"),
+        }
+        for path, texts in pages.items():
+            page = html(zh_client.get(f"/audits/{audit.slug}/{path.rstrip('/')}/"))
+            for text in texts:
+                assert text in page, (path, text)
+
+    def test_the_scorecards_people_settings_and_log_pages(self, zh_client, db):
+        for url, texts in {
+            "/scorecards/": ("评分表", "检查评分表列出针对某一类服务接触的检查项", "在管理后台编辑"),
+            "/people/": ("人员", "邀请人员", "发送邀请", "管理员"),
+            "/account/": ("账户设置", "当前登录账号：admin@example.com。", "更改密码", "创建令牌", "您没有 API 令牌。"),
+            "/audit-log/": ("审计日志", "筛选", "暂无记录。"),
+        }.items():
+            page = html(zh_client.get(url))
+            for text in texts:
+                assert text in page, (url, text)
+
+    def test_the_sign_in_page(self, zh_anonymous):
+        page = html(zh_anonymous.get(reverse("login")))
+        for text in ("登录", "电子邮箱", "忘记密码？", "顾客通过问卷链接作答，无需账户。"):
+            assert text in page, text
+
+    def test_the_forbidden_page(self, zh_anonymous, audit, units):
+        zh_anonymous.force_login(make_user("staff@example.com", "staff", units[1]))
+        response = zh_anonymous.get(f"/audits/{audit.slug}/dashboard/")
+        assert response.status_code == 403
+        assert "您的角色无权访问此页面" in response.content.decode()
+
+    def test_a_withdrawn_survey_link(self, zh_client, audit):
+        url = survey_url(audit)
+        zh_client.post(reverse("audit-link-revoke", args=[audit.slug, "hall-1"]))
+        page = zh_client.get(url).content.decode()
+        assert "此问卷链接已被撤回" in page
 
 
 # ------------------------------------------------------------------ the switcher

@@ -100,7 +100,9 @@ class TestProductionSettings:
 # ---------------------------------------------------------------- headers on every page
 
 @pytest.fixture
-def audit(db):
+def audit(db, client, admin_user):
+    """An audit; `client` is signed in as an admin (the audit pages need a role since issue 4)."""
+    client.force_login(admin_user)
     chain = Unit.objects.create(code="chain", name="Chain")
     Unit.objects.create(code="hall-1", name="Hall 1", parent=chain)
     return audit_create(slug="spring", title="Spring audit", units=[chain],

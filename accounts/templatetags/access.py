@@ -17,3 +17,10 @@ def is_admin(user: Any) -> bool:
 @register.filter
 def has_role(user: Any, role: str) -> bool:
     return access.has_role(user, role)
+
+
+@register.filter
+def manages(user: Any, audit: Any) -> bool:
+    """`{% if user|manages:audit %}`: may edit, import and export it (admins, or a manager
+    whose scope covers every unit of the audit)."""
+    return access.audit_fully_in_scope(user, audit, "manager")

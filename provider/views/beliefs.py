@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.access import (
+    audit_for_or_404,
+    audit_fully_in_scope,
+    result_unit_for,
+    role_required,
+    scope_unit_ids,
+    top_visible_unit_code,
+    visible_unit_codes,
+)
+from accounts.models import Role
 from analytics.dashboard import instrument_labels, num, p_text, unit_label
 from provider.beliefs import beliefs_overview, manager_answer_set_get, manager_answers_submit
 from provider.beliefs_charts import CUSTOMERS_COLOUR, MANAGERS_COLOUR, grouped_bars
@@ -22,17 +33,21 @@ from surveys.selectors import audit_scope_units, audit_unit_ids, tree_order
 from surveys.services import ValidationFailed
 
 
-def manager_units(audit: Audit) -> list[tuple[Unit, int]]:
-    """The units a manager may answer for: the audit's units and their descendants, in tree order."""
-    ids = audit_unit_ids(audit=audit).values()
+def manager_units(audit: Audit, user: Any = None) -> list[tuple[Unit, int]]:
+    """The units a manager may answer for, in tree order: the audit's units and their
+    descendants that lie in the user's manager scope (all of them for admins)."""
+    ids = set(audit_unit_ids(audit=audit).values())
+    scope = scope_unit_ids(user, Role.MANAGER) if user is not None else None
+    if scope is not None:
+        ids &= scope
     return tree_order({u.pk: u for u in Unit.objects.filter(pk__in=ids)})
 
 
-@login_required
+@role_required(Role.MANAGER)
 @require_http_methods(["GET", "POST"])
 def manager_survey(request: HttpRequest, slug: str) -> HttpResponse:
-    audit = get_object_or_404(Audit, slug=slug)
-    units = manager_units(audit)
+    audit = audit_for_or_404(request.user, slug, Role.MANAGER)
+    units = manager_units(audit, request.user)
     stored = manager_answer_set_get(audit=audit, manager=request.user)
     initial = ManagerSurveyForm.initial_from(stored)
     status = 200
@@ -100,17 +115,27 @@ def _belief_charts(audit: Audit, overview: dict[str, Any], dims: dict[str, str],
     return charts
 
 
-@login_required
+@role_required(Role.MANAGER)
 @require_GET
 def beliefs(request: HttpRequest, slug: str) -> HttpResponse:
-    audit = get_object_or_404(Audit, slug=slug)
+    audit = audit_for_or_404(request.user, slug, Role.MANAGER)
+    try:
+        # A unit of the audit outside the manager's scope is a 404, like a missing one.
+        unit_code = result_unit_for(request.user, audit, request.GET.get("unit"), Role.MANAGER)
+    except PermissionDenied:
+        # Not the whole audit in scope: the manager's highest visible unit instead.
+        top = top_visible_unit_code(request.user, audit, Role.MANAGER)
+        if top is None:
+            raise Http404("No unit of this audit is in your scope.") from None
+        return redirect(f"{request.path}?{urlencode({'unit': top})}")
     units, _covers = audit_scope_units(audit=audit)
-    tree = tree_order(units)
-    unit_code = request.GET.get("unit") or None
+    visible = visible_unit_codes(request.user, audit, Role.MANAGER)
+    tree = tree_order({uid: u for uid, u in units.items() if u.code in visible})
     selected = next((u for u, _depth in tree if u.code == unit_code), None)
     context: dict[str, Any] = {
         "audit": audit, "active_tab": "beliefs", "unit_code": unit_code, "selected_unit": selected,
         "unit_options": [{"code": u.code, "label": "\u00a0\u00a0\u00a0" * d + unit_label(u)} for u, d in tree],
+        "audit_level": audit_fully_in_scope(request.user, audit, Role.MANAGER),
     }
     if unit_code and selected is None:
         context["error"] = _('There is no unit "%(code)s" in this audit. Pick one from the list.') % {

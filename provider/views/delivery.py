@@ -1,22 +1,33 @@
 """Delivery evidence pages (gap 3): the frontline self-assessment, inspections with a
-scorecard, the evidence list and the scorecard templates."""
+scorecard, the evidence list and the scorecard templates.
+
+Staff (and admins) submit self-assessments and inspections for the units in their staff
+scope. The evidence list shows staff only what they submitted; managers also see the
+evidence of the units in their scope; admins everything. An inspection's page is shown to
+its inspector, a manager whose scope covers its unit and admins; to anyone else it is a 404.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.access import audit_for_or_404, audits_for, is_admin, role_required, scope_unit_ids
+from accounts.models import Role
 from provider.delivery import (
     evidence_objects,
     evidence_page_rows,
+    evidence_reach,
     inspection_submit,
+    inspection_visible,
     scorecard_templates,
     self_assessment_submit,
     unit_standards,
@@ -41,17 +52,27 @@ def _in_item_order(values: dict, texts: dict[str, str]) -> list[tuple[str, objec
     return [(code, values[code]) for code in texts if code in values]
 
 
-@login_required
+def _audit_for_evidence(user: Any, slug: str) -> Audit:
+    """The audit if the user reaches it as staff or as a manager, else 404."""
+    return get_object_or_404(audits_for(user, Role.STAFF) | audits_for(user, Role.MANAGER), slug=slug)
+
+
+@role_required(Role.STAFF)
 @require_http_methods(["GET", "POST"])
 def self_assessment(request: HttpRequest, slug: str) -> HttpResponse:
-    audit = get_object_or_404(Audit, slug=slug)
-    choices = unit_choices(audit)
+    audit = audit_for_or_404(request.user, slug, Role.STAFF)
+    choices = unit_choices(audit, request.user)
     unit_code = (request.POST if request.method == "POST" else request.GET).get("unit", "")
     if not unit_code and len(choices) == 1:
         unit_code = choices[0][0]
     unit_id = audit_unit_ids(audit=audit).get(unit_code)
+    out_of_scope = unit_id is not None and unit_code not in {code for code, _label in choices}
+    if out_of_scope:
+        if request.method == "GET":
+            raise Http404("No such unit in this audit.")  # a unit outside the scope looks missing
+        unit_id = None  # a posted one is refused beside the unit chooser
     form = SelfAssessmentForm(request.POST or None, audit=audit, initial={"unit": unit_code})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not out_of_scope and form.is_valid():
         try:
             assessment = self_assessment_submit(audit=audit, unit=form.cleaned_data["unit"], user=request.user,
                                                 scores=form.scores(), comments=form.comments())
@@ -67,16 +88,16 @@ def self_assessment(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "audit": audit, "form": form, "unit_choices": choices, "unit_code": unit_code,
         "unit": Unit.objects.filter(pk=unit_id).first() if unit_id else None,
-        "unknown_unit": bool(unit_code) and unit_id is None,
+        "unknown_unit": bool(unit_code) and unit_id is None and not out_of_scope, "out_of_scope": out_of_scope,
         "sections": form.sections(unit_standards(audit=audit, unit_id=unit_id)) if unit_id else [],
     }
     return render(request, "provider/delivery_self_assessment.html", context)
 
 
-@login_required
+@role_required(Role.STAFF)
 @require_http_methods(["GET", "POST"])
 def inspection_new(request: HttpRequest, slug: str) -> HttpResponse:
-    audit = get_object_or_404(Audit, slug=slug)
+    audit = audit_for_or_404(request.user, slug, Role.STAFF)
     templates = list(scorecard_templates(active_only=True))
     code = (request.POST if request.method == "POST" else request.GET).get("template", "")
     template = next((t for t in templates if t.code == code), None)
@@ -84,7 +105,7 @@ def inspection_new(request: HttpRequest, slug: str) -> HttpResponse:
         template = templates[0]
     form = None
     if template is not None:
-        form = InspectionForm(request.POST or None, audit=audit, template=template)
+        form = InspectionForm(request.POST or None, audit=audit, template=template, user=request.user)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -103,12 +124,14 @@ def inspection_new(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "provider/inspection_form.html", context)
 
 
-@login_required
+@role_required(Role.STAFF, Role.MANAGER)
 @require_GET
 def inspection_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    audit = get_object_or_404(Audit, slug=slug)
+    audit = _audit_for_evidence(request.user, slug)
     inspection = get_object_or_404(Inspection.objects.select_related("unit", "template", "inspector"),
                                    audit=audit, pk=pk)
+    if not inspection_visible(request.user, inspection):
+        raise Http404("No such inspection.")
     texts = _item_texts(audit)
     failed = set(inspection.failed_checks)
     checks = [{**c, "text": localized(c.get("text")), "failed": c["code"] in failed,
@@ -127,12 +150,14 @@ def inspection_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "provider/inspection_detail.html", context)
 
 
-@login_required
+@role_required(Role.STAFF, Role.MANAGER)
 @require_GET
 def evidence_list(request: HttpRequest, slug: str) -> HttpResponse:
-    audit = get_object_or_404(Audit, slug=slug)
-    mine = request.GET.get("mine") == "1"
-    page = Paginator(evidence_page_rows(audit=audit, user=request.user if mine else None),
+    audit = _audit_for_evidence(request.user, slug)
+    # Staff see only what they submitted, whatever the query string says.
+    can_see_all = is_admin(request.user) or bool(scope_unit_ids(request.user, Role.MANAGER))
+    mine = request.GET.get("mine") == "1" or not can_see_all
+    page = Paginator(evidence_page_rows(audit=audit, **evidence_reach(request.user, mine=mine)),
                      EVIDENCE_PER_PAGE).get_page(request.GET.get("page"))
     texts = _item_texts(audit)
     rows = []
@@ -148,11 +173,11 @@ def evidence_list(request: HttpRequest, slug: str) -> HttpResponse:
                 {"code": code, "text": texts.get(code, ""), "score": v} for code, v in _in_item_order(obj.scores, texts)
             ], "n_failed": len(obj.failed_checks), "name": localized(obj.template.name) or obj.template.code,
                 "deducted": sum(c["deduction"] for c in obj.checks if c["code"] in obj.failed_checks)})
-    context = {"audit": audit, "page": page, "rows": rows, "mine": mine}
+    context = {"audit": audit, "page": page, "rows": rows, "mine": mine, "can_see_all": can_see_all}
     return render(request, "provider/delivery_evidence.html", context)
 
 
-@login_required
+@role_required(Role.STAFF, Role.MANAGER)
 @require_GET
 def scorecard_list(request: HttpRequest) -> HttpResponse:
     item_texts = {code: localized(text) for code, text in

@@ -1,16 +1,18 @@
-"""Import and export an audit's responses as CSV or XLSX (METHOD.md §9)."""
+"""Import and export an audit's responses as CSV or XLSX (METHOD.md §9): admins, and managers
+of every unit of the audit."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.access import role_required
 from surveys.exchange import ImportRejected, responses_export, responses_import
 from surveys.forms import ImportForm
-from surveys.models import Audit
+from surveys.views.audits import audit_managed_or_denied
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -18,9 +20,10 @@ CONTENT_TYPES = {
 }
 
 
+@role_required("manager", "staff")
 @require_http_methods(["GET", "POST"])
 def audit_import(request: HttpRequest, slug: str) -> HttpResponse:
-    audit = get_object_or_404(Audit, slug=slug)
+    audit = audit_managed_or_denied(request.user, slug)
     form = ImportForm(request.POST or None, request.FILES or None)
     rejected = None
     if request.method == "POST" and form.is_valid():
@@ -43,9 +46,10 @@ def audit_import(request: HttpRequest, slug: str) -> HttpResponse:
                   {"audit": audit, "form": form, "rejected": rejected})
 
 
+@role_required("manager", "staff")
 @require_GET
 def audit_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
-    audit = get_object_or_404(Audit, slug=slug)
+    audit = audit_managed_or_denied(request.user, slug)
     response = HttpResponse(responses_export(audit=audit, fmt=fmt), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{audit.slug}-responses.{fmt}"'
     return response

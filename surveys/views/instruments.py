@@ -1,4 +1,4 @@
-"""Instruments: list, import from JSON and export (METHOD.md §10)."""
+"""Instruments: list, import from JSON and export (METHOD.md §10); admins only."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.access import role_required
 from surveys.instruments import (
     InstrumentError,
     instrument_export,
@@ -43,6 +44,7 @@ class InstrumentImportForm(forms.Form):
         return upload
 
 
+@role_required("admin")
 @require_http_methods(["GET", "POST"])
 def instrument_list(request: HttpRequest) -> HttpResponse:
     form = InstrumentImportForm(request.POST or None, request.FILES or None)
@@ -66,6 +68,7 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
     return render(request, "surveys/instrument_list.html", {"rows": rows, "form": form, "problems": problems})
 
 
+@role_required("admin")
 @require_GET
 def instrument_download(request: HttpRequest, code: str) -> HttpResponse:
     instrument = get_object_or_404(Instrument, code=code)

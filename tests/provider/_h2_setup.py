@@ -9,6 +9,7 @@ import uuid
 import pytest
 from django.contrib.auth import get_user_model
 
+from accounts.models import RoleAssignment
 from analytics.selectors import audit_gaps
 from provider.models import DeliveryObservation
 from surveys.models import Audit, Instrument, Unit
@@ -45,13 +46,26 @@ def audit(units, django_capture_on_commit_callbacks) -> Audit:
 
 
 @pytest.fixture
-def manager(db):
-    return get_user_model().objects.create_user(username="mia")
+def manager(units):
+    """A manager of the whole chain (every unit of the audit is in her scope)."""
+    user = get_user_model().objects.create_user(username="mia")
+    RoleAssignment.objects.create(user=user, role="manager", unit=units["C"])
+    return user
 
 
 @pytest.fixture
-def other_manager(db):
-    return get_user_model().objects.create_user(username="omar")
+def other_manager(units):
+    user = get_user_model().objects.create_user(username="omar")
+    RoleAssignment.objects.create(user=user, role="manager", unit=units["C"])
+    return user
+
+
+@pytest.fixture
+def admin(db):
+    """An organisation admin: the only role that writes standards and promises."""
+    user = get_user_model().objects.create_user(username="ada")
+    RoleAssignment.objects.create(user=user, role="admin", unit=None)
+    return user
 
 
 def version(audit: Audit) -> int:

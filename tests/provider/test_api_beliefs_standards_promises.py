@@ -11,6 +11,7 @@ from surveys.models import Audit, Instrument
 from surveys.services import audit_create
 from tests.provider._h2_setup import (  # noqa: F401 (fixtures)
     DIMENSIONS,
+    admin,
     audit,
     customer,
     manager,
@@ -40,6 +41,14 @@ class CommittingClient(APIClient):
 def api(audit, manager, django_capture_on_commit_callbacks) -> CommittingClient:
     client = CommittingClient(django_capture_on_commit_callbacks)
     client.force_authenticate(manager)
+    return client
+
+
+@pytest.fixture
+def admin_api(audit, admin, django_capture_on_commit_callbacks) -> CommittingClient:
+    """Standards and promises are written by admins only."""
+    client = CommittingClient(django_capture_on_commit_callbacks)
+    client.force_authenticate(admin)
     return client
 
 
@@ -153,6 +162,10 @@ class TestManagerAnswers:
 
 
 class TestStandards:
+    @pytest.fixture
+    def api(self, admin_api):
+        return admin_api
+
     def test_set_read_patch_and_delete(self, api, audit):
         before = version(audit)
         created = api.post(STANDARDS, {"item": "RES2", "level": 6, "description": "queue under 10 minutes"},
@@ -209,6 +222,10 @@ class TestStandards:
 
 
 class TestPromises:
+    @pytest.fixture
+    def api(self, admin_api):
+        return admin_api
+
     def test_record_read_patch_and_delete_with_evidence(self, api, audit, units):
         observe(audit, units["H1"], "REL1", 4, 5)
         observe(audit, units["H3"], "REL1", 5, source="inspection")

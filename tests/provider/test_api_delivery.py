@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from accounts.models import RoleAssignment
 from provider.models import DeliveryObservation, Inspection, ScorecardTemplate, SelfAssessment
 from surveys.models import Audit, Instrument, Unit
 from surveys.services import audit_create
@@ -21,15 +22,30 @@ def audit():
     return audit_create(slug="q4", title="Q4", instrument=Instrument.objects.get(code="servqual"), units=[chain])
 
 
+def person(username: str, role: str, unit_code: str | None = None):
+    user = get_user_model().objects.create_user(username)
+    RoleAssignment.objects.create(user=user, role=role, unit=Unit.objects.get(code=unit_code) if unit_code else None)
+    return user
+
+
 @pytest.fixture
-def user():
-    return get_user_model().objects.create_user("inspector")
+def user(audit):
+    """A frontline staff member of the whole chain: submits evidence, sees only their own."""
+    return person("inspector", "staff", "chain")
 
 
 @pytest.fixture
 def api(user):
     client = APIClient()
     client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_api(audit):
+    """Scorecard templates are written by admins only."""
+    client = APIClient()
+    client.force_login(person("ada", "admin"))
     return client
 
 
@@ -45,6 +61,10 @@ def kiosk(**overrides):
 
 
 class TestScorecardTemplates:
+    @pytest.fixture
+    def api(self, admin_api):
+        return admin_api
+
     def test_it_lists_the_shipped_templates_with_their_checks(self, api):
         listed = api.get("/api/scorecard-templates/").json()["results"]
         assert [t["code"] for t in listed] == ["call-centre-call", "service-hall-visit"]
@@ -160,16 +180,19 @@ class TestSelfAssessments:
                         format="json").status_code == 404
         assert api.get("/api/audits/nope/self-assessments/").status_code == 404
 
-    def test_it_lists_newest_first_and_mine_only_on_request(self, api, audit):
+    def test_it_lists_newest_first_to_managers_and_only_their_own_to_staff(self, api, audit):
         api.post(self.url, {"unit": "hall-1", "scores": {"REL1": 4}}, format="json")
         other = APIClient()
-        other.force_login(get_user_model().objects.create_user("colleague"))
+        other.force_login(person("colleague", "staff", "chain"))
         other.post(self.url, {"unit": "chain", "scores": {"REL1": 6}}, format="json")
-        listed = api.get(self.url).json()
+        boss = APIClient()
+        boss.force_login(person("boss", "manager", "chain"))
+        listed = boss.get(self.url).json()
         assert [(r["unit"], r["submitted_by"]) for r in listed["results"]] == [("chain", "colleague"),
                                                                                 ("hall-1", "inspector")]
-        mine = api.get(self.url + "?mine=1").json()["results"]
-        assert [r["submitted_by"] for r in mine] == ["inspector"]
+        assert boss.get(self.url + "?mine=1").json()["results"] == []
+        for query in ("", "?mine=0", "?mine=1"):
+            assert [r["submitted_by"] for r in api.get(self.url + query).json()["results"]] == ["inspector"]
         assert api.get(self.url + "?mine=yes").status_code == 400
 
 

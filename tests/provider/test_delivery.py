@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import RoleAssignment
 from provider.delivery import (
     inspection_submit,
     scorecard_template_save,
@@ -41,8 +42,11 @@ def audit(units):
 
 
 @pytest.fixture
-def user():
-    return get_user_model().objects.create_user("staff")
+def user(units):
+    """Frontline staff of the whole chain."""
+    user = get_user_model().objects.create_user("staff")
+    RoleAssignment.objects.create(user=user, role="staff", unit=units["chain"])
+    return user
 
 
 def version(audit) -> int:
@@ -282,6 +286,18 @@ def staff(client, user):
     return client
 
 
+@pytest.fixture
+def boss(units):
+    """A manager of the whole chain: sees every piece of evidence of the audit."""
+    from django.test import Client
+
+    manager = get_user_model().objects.create_user("boss")
+    RoleAssignment.objects.create(user=manager, role="manager", unit=units["chain"])
+    client = Client()
+    client.force_login(manager)
+    return client
+
+
 class TestSelfAssessmentPage:
     def url(self, audit):
         return reverse("self-assessment", args=[audit.slug])
@@ -431,35 +447,40 @@ class TestEvidencePage:
     def url(self, audit, query=""):
         return reverse("delivery-evidence", args=[audit.slug]) + query
 
-    def test_it_lists_self_assessments_and_inspections_newest_first(self, staff, audit, user):
+    def test_it_lists_self_assessments_and_inspections_newest_first(self, boss, audit, user):
         self_assessment_submit(audit=audit, unit="hall-1", user=user, scores={"REL1": 5, "ASS3": 6})
         inspection_submit(audit=audit, unit="north", template="call-centre-call", failed_checks=["greeting"])
-        page = staff.get(self.url(audit))
+        page = boss.get(self.url(audit))
         assert page.status_code == 200
         assert [row["kind"] for row in page.context["rows"]] == ["inspection", "self_assessment"]
         html = page.content.decode()
         assert "Call-centre call quality check" in html and "1 check failed, 10 points deducted" in html
         assert "2 items scored" in html and "mean 5.50 / 7" in html
 
-    def test_mine_shows_only_my_evidence(self, staff, audit, user):
+    def test_staff_see_only_their_own_evidence_whatever_the_query_says(self, staff, boss, audit, user):
         self_assessment_submit(audit=audit, unit="hall-1", user=user, scores={"REL1": 5})
         inspection_submit(audit=audit, unit="north", template="call-centre-call")
-        page = staff.get(self.url(audit, "?mine=1"))
-        assert [row["kind"] for row in page.context["rows"]] == ["self_assessment"]
+        for query in ("", "?mine=0", "?mine=1"):
+            page = staff.get(self.url(audit, query))
+            assert [row["kind"] for row in page.context["rows"]] == ["self_assessment"]
+            assert page.context["mine"] is True and "All evidence" not in page.content.decode()
+        assert [row["kind"] for row in boss.get(self.url(audit)).context["rows"]] == ["inspection",
+                                                                                     "self_assessment"]
+        assert boss.get(self.url(audit, "?mine=1")).context["rows"] == []
 
-    def test_it_pages_through_the_evidence(self, staff, audit, django_assert_max_num_queries):
+    def test_it_pages_through_the_evidence(self, boss, audit, django_assert_max_num_queries):
         for n in range(26):
             self_assessment_submit(audit=audit, unit="hall-1", scores={"REL1": 1 + n % 7})
         inspection_submit(audit=audit, unit="hall-1", template="call-centre-call")
         with django_assert_max_num_queries(12):
-            first = staff.get(self.url(audit))
+            first = boss.get(self.url(audit))
         assert len(first.context["rows"]) == 25 and first.context["rows"][0]["kind"] == "inspection"
-        second = staff.get(self.url(audit, "?page=2"))
+        second = boss.get(self.url(audit, "?page=2"))
         assert len(second.context["rows"]) == 2 and "Page 2 of 2" in second.content.decode()
 
     def test_it_invites_to_give_evidence_when_there_is_none(self, staff, audit):
         html = staff.get(self.url(audit)).content.decode()
-        assert "No delivery evidence yet" in html
+        assert "You have not submitted any evidence yet" in html
         assert reverse("self-assessment", args=[audit.slug]) in html
 
 

@@ -12,6 +12,7 @@ from provider.models import Promise
 from provider.promises import promise_create, promise_delete, promise_register, promise_update
 from surveys.services import ValidationFailed
 from tests.provider._h2_setup import (  # noqa: F401 (fixtures)
+    admin,
     audit,
     manager,
     observe,
@@ -169,8 +170,8 @@ class TestPages:
             f'id="promise-{register["emp2_chain"].pk}"') < html.index(f'id="promise-{register["ass1_chain"].pk}"')
         assert "no evidence yet" in html and "not counted in gap 4" in html
 
-    def test_recording_editing_and_deleting_a_promise(self, client, audit, manager):
-        client.force_login(manager)
+    def test_recording_editing_and_deleting_a_promise(self, client, audit, admin):
+        client.force_login(admin)
         url = reverse("audit-promises", args=[audit.slug])
         page = client.post(url, {"text": "Served within 5 minutes", "channel": "poster", "item": "RES2",
                                  "unit": "S", "level": "6", "valid_from": "2025-01-01", "valid_to": ""})
@@ -197,9 +198,9 @@ class TestPages:
         ({"unit": "X"}, "unit"),
         ({"valid_from": "2025-02-30"}, "valid_from"),
     ])
-    def test_a_bad_form_comes_back_with_inline_errors_and_writes_nothing(self, client, audit, manager, change,
+    def test_a_bad_form_comes_back_with_inline_errors_and_writes_nothing(self, client, audit, admin, change,
                                                                          field):
-        client.force_login(manager)
+        client.force_login(admin)
         before = version(audit)
         data = {"text": "Served within 5 minutes", "channel": "poster", "item": "RES2", "unit": "", "level": "6",
                 "valid_from": "", "valid_to": "", **change}

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from accounts.models import RoleAssignment
 from provider.delivery import (
     scorecard_checks_validate,
     scorecard_scores,
@@ -12,6 +13,7 @@ from provider.delivery import (
     scorecard_template_save,
 )
 from provider.models import ScorecardCheck, ScorecardTemplate
+from surveys.models import Unit
 from surveys.services import ValidationFailed
 
 CALL_CHECKS = [
@@ -144,10 +146,17 @@ class TestTemplateSave:
         assert not ScorecardCheck.objects.filter(template_id=template.pk).exists()
 
 
+def inspector():
+    """A frontline staff member (any role may read the scorecards)."""
+    user = get_user_model().objects.create_user("inspector")
+    RoleAssignment.objects.create(user=user, role="staff", unit=Unit.objects.create(code="hall", name="Hall"))
+    return user
+
+
 @pytest.mark.django_db
 class TestScorecardPage:
     def test_it_lists_the_templates_with_their_checks_deductions_and_items(self, client):
-        client.force_login(get_user_model().objects.create_user("inspector"))
+        client.force_login(inspector())
         page = client.get(reverse("scorecard-list"))
         assert page.status_code == 200
         html = page.content.decode()
@@ -157,7 +166,7 @@ class TestScorecardPage:
         assert html.count('<th class="num">100</th>') == 2  # each template's total deduction
 
     def test_it_shows_the_chinese_texts_in_chinese(self, client):
-        client.force_login(get_user_model().objects.create_user("inspector"))
+        client.force_login(inspector())
         html = client.get(reverse("scorecard-list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
         assert "呼叫中心通话质检" in html and "开场问候：使用标准问候语，并主动报出姓名或工号。" in html
 
@@ -166,7 +175,7 @@ class TestScorecardPage:
         assert page.status_code == 302 and "login" in page["Location"]
 
     def test_it_runs_a_fixed_number_of_queries(self, client, django_assert_max_num_queries):
-        client.force_login(get_user_model().objects.create_user("inspector"))
+        client.force_login(inspector())
         for n in range(5):
             scorecard_template_save(code=f"t{n}", name={"en": f"T{n}"}, checks=[check("a"), check("b")])
         with django_assert_max_num_queries(6):

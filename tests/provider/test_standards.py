@@ -13,6 +13,7 @@ from provider.standards import standard_delete, standard_set, standard_update, s
 from surveys.services import ValidationFailed
 from tests.provider._h2_setup import (  # noqa: F401 (fixtures)
     ITEMS,
+    admin,
     audit,
     manager,
     other_manager,
@@ -139,8 +140,8 @@ class TestPages:
         assert all(f'id="standard-{code}"' in html for code in ITEMS)
         assert 'id="standard-TAN1-H1"' in html and "older hall" in html
 
-    def test_adding_a_standard_through_the_form(self, client, audit, manager):
-        client.force_login(manager)
+    def test_adding_a_standard_through_the_form(self, client, audit, admin):
+        client.force_login(admin)
         page = client.post(self.url(audit), {"item": "RES2", "unit": "", "level": "6",
                                              "description": "queue wait under 10 minutes"})
         assert page.status_code == 302
@@ -155,8 +156,8 @@ class TestPages:
         ({"item": "RES2", "unit": "X", "level": "5"}, "unit"),
         ({"item": "RES2", "unit": "", "level": "5", "description": "x" * 2001}, "description"),
     ])
-    def test_a_bad_form_comes_back_with_inline_errors_and_writes_nothing(self, client, audit, manager, data, field):
-        client.force_login(manager)
+    def test_a_bad_form_comes_back_with_inline_errors_and_writes_nothing(self, client, audit, admin, data, field):
+        client.force_login(admin)
         before = version(audit)
         page = client.post(self.url(audit), data)
         assert page.status_code == 200
@@ -164,9 +165,9 @@ class TestPages:
         assert f'id="id_{field}_errors"' in page.content.decode()
         assert rows(audit) == [] and version(audit) == before
 
-    def test_editing_and_deleting_a_standard(self, client, audit, manager):
+    def test_editing_and_deleting_a_standard(self, client, audit, admin):
         standard, _ = standard_set(audit=audit, item_code="REL1", unit=None, level=6)
-        client.force_login(manager)
+        client.force_login(admin)
         edit = reverse("standard-edit", args=[audit.slug, standard.pk])
         page = client.get(edit)
         assert page.status_code == 200 and page.context["form"].initial["level"] == 6

@@ -133,6 +133,7 @@ def test_results_have_every_key_of_the_contract_with_hand_computed_gaps(api):
 def test_results_of_an_unknown_unit_or_audit_are_rejected(api):
     assert api.get("/api/audits/q4/gaps/?unit=NOWHERE").status_code == 400
     fresh = APIClient()  # before any recompute, a unit outside the audit is still rejected
+    fresh.force_login(get_user_model().objects.get(username="api-admin"))
     fresh.post("/api/audits/", {"slug": "q5", "title": "Q5", "instrument": "servqual", "units": ["H1"]},
                format="json")
     assert fresh.get("/api/audits/q5/gaps/?unit=ELSEWHERE").status_code == 400
@@ -164,7 +165,9 @@ def test_results_keep_the_contract_shape_before_the_first_recompute(db):
     unit = Unit.objects.create(code="H9", name="Hall 9")
     audit_create(slug="new", title="New", instrument=Instrument.objects.get(code="servqual"), units=[unit],
                  format="three_column")  # its recompute is still queued (on commit)
-    result = APIClient().get("/api/audits/new/gaps/").json()
+    client = APIClient()
+    client.force_login(get_user_model().objects.create_superuser("api-admin", "api-admin@example.com", "unused"))
+    result = client.get("/api/audits/new/gaps/").json()
     assert result["status"] == "stale" and result["computed_at"] is None and result["n_responses"] == 0
     assert result["gap5"]["overall"]["n"] == 0 and result["gap5"]["overall"]["gap"] is None
     assert list(result["gap5"]["items"]) == ITEMS

@@ -11,6 +11,12 @@ KIOSK = {
 }
 
 
+@pytest.fixture(autouse=True)
+def signed_in_as_admin(client, admin_user):
+    """The instrument pages are for admins (others: tests/access)."""
+    client.force_login(admin_user)
+
+
 @pytest.mark.django_db
 def test_instrument_page_lists_servqual_with_its_counts(client):
     body = client.get("/instruments/").content.decode()

@@ -15,6 +15,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.models import RoleAssignment
 from gapaudit.security import client_ip
 from surveys.links import SALT, link_issue, link_path, link_reissue, link_revoke, link_token
 from surveys.models import Instrument, Response, SurveyLink, Unit
@@ -52,9 +53,16 @@ def link(audit, hall):
     return link_issue(audit=audit, unit=hall)
 
 
+def with_role(user, role: str, unit=None):
+    RoleAssignment.objects.create(user=user, role=role, unit=unit)
+    return user
+
+
 @pytest.fixture
-def manager(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("manager", "manager@example.com", "unused"))
+def manager(client, django_user_model, units):
+    """The client, signed in as a manager of the whole chain (the audit's unit)."""
+    user = django_user_model.objects.create_user("manager", "manager@example.com", "unused")
+    client.force_login(with_role(user, "manager", units[0]))
     return client
 
 
@@ -202,7 +210,7 @@ class TestRateLimits:
     def test_signed_in_api_clients_are_not_rate_limited(self, settings, audit, django_user_model):
         settings.SURVEY_RATE_LIMIT_API = "1/m"
         api = APIClient()
-        api.force_login(django_user_model.objects.create_user("importer"))
+        api.force_login(with_role(django_user_model.objects.create_user("importer"), "admin"))
         codes = [api.post("/api/audits/spring/responses/", body(), format="json").status_code for _ in range(3)]
         assert codes == [201, 201, 201]
 
@@ -324,7 +332,7 @@ class TestApiToken:
 
     def test_a_signed_in_user_needs_no_token(self, audit, django_user_model):
         api = APIClient()
-        api.force_login(django_user_model.objects.create_user("importer"))
+        api.force_login(with_role(django_user_model.objects.create_user("importer"), "admin"))
         response = self.post(body(), client=api)
         assert response.status_code == 201, response.content
 
@@ -362,8 +370,8 @@ def png_modules(data: bytes, scale: int, border: int) -> list[list[int]]:
 
 
 class TestQrCodes:
-    def test_the_png_is_a_poster_sized_qr_code_of_the_absolute_link(self, client, link):
-        response = client.get(reverse("audit-link-qr", args=["spring", "hall-1", "png"]))
+    def test_the_png_is_a_poster_sized_qr_code_of_the_absolute_link(self, manager, link):
+        response = manager.get(reverse("audit-link-qr", args=["spring", "hall-1", "png"]))
         assert response.status_code == 200
         assert response["Content-Type"] == "image/png"
         assert response["Content-Disposition"] == 'attachment; filename="spring-hall-1.png"'
@@ -373,8 +381,8 @@ class TestQrCodes:
         assert width == height == (expected.symbol_size(border=0)[0] + 8) * 16  # 16 px a module, 4 of border
         assert png_modules(response.content, 16, 4) == [list(row) for row in expected.matrix]
 
-    def test_the_svg_is_an_svg_document_of_the_same_code(self, client, link):
-        response = client.get(reverse("audit-link-qr", args=["spring", "hall-1", "svg"]))
+    def test_the_svg_is_an_svg_document_of_the_same_code(self, manager, link):
+        response = manager.get(reverse("audit-link-qr", args=["spring", "hall-1", "svg"]))
         assert response.status_code == 200
         assert response["Content-Type"] == "image/svg+xml"
         assert response["Content-Disposition"] == 'attachment; filename="spring-hall-1.svg"'
@@ -385,16 +393,16 @@ class TestQrCodes:
         assert int(root.get("width")) == (expected.symbol_size(border=0)[0] + 8) * 10
         assert root.find("{http://www.w3.org/2000/svg}title").text == url
 
-    def test_a_withdrawn_link_or_a_unit_outside_the_audit_has_no_qr_code(self, client, audit, hall, link):
+    def test_a_withdrawn_link_or_a_unit_outside_the_audit_has_no_qr_code(self, manager, audit, hall, link):
         Unit.objects.create(code="elsewhere", name="Elsewhere")
-        assert client.get(reverse("audit-link-qr", args=["spring", "elsewhere", "png"])).status_code == 404
+        assert manager.get(reverse("audit-link-qr", args=["spring", "elsewhere", "png"])).status_code == 404
         link_revoke(audit=audit, unit=hall)
-        assert client.get(reverse("audit-link-qr", args=["spring", "hall-1", "svg"])).status_code == 404
+        assert manager.get(reverse("audit-link-qr", args=["spring", "hall-1", "svg"])).status_code == 404
 
 
 class TestLinksPage:
-    def test_each_unit_has_its_link_qr_preview_downloads_and_buttons(self, client, audit, units):
-        html = text(client.get(reverse("audit-links", args=["spring"])))
+    def test_each_unit_has_its_link_qr_preview_downloads_and_buttons(self, manager, audit, units):
+        html = text(manager.get(reverse("audit-links", args=["spring"])))
         for unit in units:
             link = SurveyLink.objects.get(audit=audit, unit=unit)
             assert f'value="http://testserver{link_path(link)}"' in html
@@ -434,7 +442,7 @@ class TestLinksPage:
         from django.test import Client
 
         strict = Client(enforce_csrf_checks=True)
-        strict.force_login(django_user_model.objects.create_user("strict"))
+        strict.force_login(with_role(django_user_model.objects.create_user("strict"), "admin"))
         assert strict.post(reverse("audit-link-revoke", args=["spring", "hall-1"])).status_code == 403
         assert SurveyLink.objects.get().revoked_at is None
 

@@ -13,6 +13,12 @@ from surveys.services import audit_create, response_submit
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def signed_in_as_admin(client, admin_user):
+    """These pages are for admins (and managers within their scope: tests/access)."""
+    client.force_login(admin_user)
+
+
 @pytest.fixture
 def servqual():
     return Instrument.objects.get(code="servqual")
@@ -73,7 +79,8 @@ class TestAuditList:
         for n in range(6):
             audit = audit_create(slug=f"a{n}", title=f"Audit {n}", instrument=servqual, units=[chain])
             submit(audit)
-        with django_assert_max_num_queries(3):
+        # The session, its user, the audits, their units.
+        with django_assert_max_num_queries(4):
             page = client.get(reverse("audit-list"))
         assert len(page.context["audits"]) == 6
 
