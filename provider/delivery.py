@@ -449,8 +449,10 @@ def evidence_page_rows(*, audit: Audit, user: Any = None, unit_ids: Collection[i
     the units in `unit_ids`, see evidence_filters), newest first, as
     (kind, id, submitted_at) rows of one query to page through."""
     assessment_q, inspection_q = evidence_filters(user=user, unit_ids=unit_ids)
-    assessments = SelfAssessment.objects.filter(assessment_q, audit=audit)
-    inspections = Inspection.objects.filter(inspection_q, audit=audit)
+    # No ordering inside the union's parts (the models' default ordering): SQLite
+    # refuses ORDER BY in the subqueries of a compound statement.
+    assessments = SelfAssessment.objects.filter(assessment_q, audit=audit).order_by()
+    inspections = Inspection.objects.filter(inspection_q, audit=audit).order_by()
     return (
         assessments.annotate(kind=Value("self_assessment")).values_list("kind", "id", "submitted_at")
         .union(inspections.annotate(kind=Value("inspection")).values_list("kind", "id", "submitted_at"), all=True)
