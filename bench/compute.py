@@ -10,7 +10,7 @@ own process so that peak memory is its own:
 - import:    `responses_import` of the §9 CSV (1M rows);
 - recompute: `audit_compute` (every gap-5, alpha, zone and IPA figure for the
              audit and each of its 56 units, read from PostgreSQL and stored);
-- results:   GET /api/audits/<slug>/gaps/?unit=… through Django's test client;
+- results:   GET /api/audits/<slug>/gaps/?unit=… through Django's test client, with an API token;
 - analyst:   the same figures the way an analyst would write them: pandas on
              the long-format CSV (one row per answer), groupby per unit.
 
@@ -134,7 +134,43 @@ def phase_setup(args) -> dict:
     imp.to_csv(OUT / "importance.csv", index=False)
     tree = {h.code: [h.code, h.parent.code, "CHAIN"] for h in halls}
     (OUT / "tree.json").write_text(json.dumps(tree))
+    provider_setup(audit=audit, halls=halls, item_codes=list(layout.item_codes), seed=args.seed)
     return {"files_s": time.perf_counter() - started}
+
+
+PROVIDER_MANAGERS, PROVIDER_OBSERVATIONS = 300, 100_000
+
+
+def provider_setup(*, audit, halls, item_codes: list[str], seed: int) -> None:
+    """The provider side at a large chain's size (METHOD.md §6): 300 manager answer sets,
+    a standard per item with an override per hall on two items, a promise on five items,
+    and 100,000 delivery observations (self-assessment scores and inspection scores)."""
+    from django.contrib.auth import get_user_model
+
+    from provider.models import DeliveryObservation, ManagerAnswerSet, Promise, QualityStandard
+
+    rng = np.random.default_rng(seed + 2)
+    User = get_user_model()
+    User.objects.bulk_create([User(username=f"m{i}@example.com") for i in range(PROVIDER_MANAGERS)])
+    managers = list(User.objects.filter(username__startswith="m", username__endswith="@example.com"))
+    beliefs = rng.integers(3, 8, (len(managers), len(item_codes))).tolist()
+    ManagerAnswerSet.objects.bulk_create([
+        ManagerAnswerSet(audit=audit, unit=halls[i % len(halls)], manager=m,
+                         answers=dict(zip(item_codes, beliefs[i], strict=True)))
+        for i, m in enumerate(managers)
+    ])
+    QualityStandard.objects.bulk_create(
+        [QualityStandard(audit=audit, item_code=c, level=6) for c in item_codes]
+        + [QualityStandard(audit=audit, item_code=c, unit=h, level=7) for c in item_codes[:2] for h in halls]
+    )
+    Promise.objects.bulk_create([Promise(audit=audit, item_code=c, text="promise", level=7) for c in item_codes[:5]])
+    units = rng.integers(0, len(halls), PROVIDER_OBSERVATIONS)
+    items = rng.integers(0, len(item_codes), PROVIDER_OBSERVATIONS)
+    values = np.round(rng.uniform(1, 7, PROVIDER_OBSERVATIONS), 3)
+    DeliveryObservation.objects.bulk_create([
+        DeliveryObservation(audit=audit, unit=halls[u], item_code=item_codes[i], value=float(v), source="inspection")
+        for u, i, v in zip(units.tolist(), items.tolist(), values.tolist(), strict=True)
+    ], batch_size=5000)
 
 
 def phase_import(args) -> dict:
@@ -164,9 +200,17 @@ def phase_recompute(args) -> dict:
 
 
 def phase_results(args) -> dict:
+    from django.contrib.auth import get_user_model
     from django.test import Client
 
-    client = Client()
+    from accounts.models import RoleAssignment
+    from accounts.services import api_token_create
+
+    # A script reads results with an admin's API token, as the README describes.
+    user, _ = get_user_model().objects.get_or_create(username="bench@example.com", email="bench@example.com")
+    RoleAssignment.objects.get_or_create(user=user, role="admin", unit=None)
+    _token, key = api_token_create(user=user, name="bench")
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}")
     timings = []
     for i in range(200):
         unit = ["", "?unit=R1", "?unit=H07", "?unit=CHAIN"][i % 4]
