@@ -6,9 +6,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
+from accounts.models import AuditLogEntry, Role
 from accounts.selectors import email_taken
 from surveys.models import Unit
 from surveys.selectors import tree_order, unit_tree
@@ -93,4 +94,7 @@ class AuditLogFilterForm(forms.Form):
 
     def __init__(self, *args: Any, object_types: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["object_type"].choices = [("", _("All"))] + [(t, t) for t in object_types]
+        labels = dict(AuditLogEntry.ObjectType.choices)
+        self.fields["object_type"].choices = [("", _("All"))] + [
+            (t, capfirst(labels[t]) if t in labels else t) for t in object_types
+        ]

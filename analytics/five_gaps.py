@@ -305,8 +305,11 @@ def column_headers() -> dict[str, tuple[str, str]]:
         "n": ("n", _("number of observations")),
         "sd": ("sd", _("standard deviation")),
         "se": ("se", _("standard error")),
-        # xgettext:no-python-format
-        "ci": (_("95% CI"), _("95% confidence interval of the gap")),
+        "ci": (
+            _("95% CI"),
+            # xgettext:no-python-format
+            _("95% confidence interval of the gap"),
+        ),
         "p_value": ("p", _("two-sided p-value")),
     }
 

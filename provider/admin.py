@@ -4,7 +4,8 @@ Scorecard templates are edited here (with their checks inline): inspections free
 the checks they used, so an edit never changes a past inspection. Manager answers,
 standards, promises and delivery evidence are written through their pages and API
 (which validate them against the audit and mark it stale); here they are read and,
-when needed, deleted, which marks the audit stale too.
+when needed, deleted, which marks the audit stale too. Template edits and deletions of
+standards, promises and templates are recorded in the audit log, as their services do.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AuditLogEntry
+from accounts.services import audit_log_record
 from analytics.services import audit_data_changed
+from provider.delivery import _template_fields, scorecard_template_delete
 from provider.models import (
     DeliveryObservation,
     Inspection,
@@ -27,6 +32,8 @@ from provider.models import (
     ScorecardTemplate,
     SelfAssessment,
 )
+from provider.promises import promise_delete
+from provider.standards import field_changes, standard_delete
 from surveys.instruments import localized
 
 
@@ -78,20 +85,36 @@ class ManagerAnswerSetAdmin(AuditDataAdmin):
         return _pretty_json(obj.importance)
 
 
+class ServiceDeleteAdmin(AuditDataAdmin):
+    """Deletes through the object's service (delete_model), which records the deletion in
+    the audit log and marks the audit stale."""
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            for obj in queryset.select_related("unit"):
+                self.delete_model(request, obj)
+
+
 @admin.register(QualityStandard)
-class QualityStandardAdmin(AuditDataAdmin):
+class QualityStandardAdmin(ServiceDeleteAdmin):
     list_display = ["audit", "item_code", "unit", "level", "description", "updated_at"]
     list_filter = ["audit"]
     list_select_related = ["audit", "unit"]
     search_fields = ["item_code", "description"]
 
+    def delete_model(self, request, obj: QualityStandard) -> None:
+        standard_delete(standard=obj, actor=request.user)
+
 
 @admin.register(Promise)
-class PromiseAdmin(AuditDataAdmin):
+class PromiseAdmin(ServiceDeleteAdmin):
     list_display = ["audit", "item_code", "unit", "channel", "level", "valid_from", "valid_to", "text"]
     list_filter = ["audit", "channel"]
     list_select_related = ["audit", "unit"]
     search_fields = ["item_code", "text"]
+
+    def delete_model(self, request, obj: Promise) -> None:
+        promise_delete(promise=obj, actor=request.user)
 
 
 class ScorecardCheckInline(admin.TabularInline):
@@ -117,6 +140,32 @@ class ScorecardTemplateAdmin(admin.ModelAdmin):
     @admin.display(description=_("checks"), ordering="check_count")
     def n_checks(self, obj: ScorecardTemplate) -> int:
         return obj.check_count
+
+    def save_model(self, request, obj: ScorecardTemplate, form, change: bool) -> None:
+        # The template and its checks as stored before this save (the inline checks are saved in save_related).
+        form.logged_before = _template_fields(ScorecardTemplate.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        """One audit-log entry per save, with the checks as scorecard_template_save records them."""
+        super().save_related(request, form, formsets, change)
+        before, template = form.logged_before, form.instance
+        changes = field_changes(before, _template_fields(template))
+        if before is None or changes:
+            audit_log_record(
+                actor=request.user, action=AuditLogEntry.Action.CREATED if before is None
+                else AuditLogEntry.Action.UPDATED, obj_type="scorecard", obj_id=template.pk,
+                obj_repr=template.code, changes=changes,
+            )
+
+    def delete_model(self, request, obj: ScorecardTemplate) -> None:
+        # Templates that inspections used are protected: the admin refuses them before this.
+        scorecard_template_delete(template=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            for template in queryset:
+                scorecard_template_delete(template=template, actor=request.user)
 
 
 @admin.register(SelfAssessment)

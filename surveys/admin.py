@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AuditLogEntry
+from accounts.services import audit_log_record
 from analytics.models import ComputeJob, GapResult
 from analytics.services import audit_data_changed
 from surveys.instruments import instrument_export
 from surveys.models import Audit, Dimension, Instrument, Item, Response, Unit
 from surveys.selectors import audit_layout
-from surveys.services import ValidationFailed, audit_units_check
+from surveys.services import AUDIT_LOGGED_FIELDS, ValidationFailed, _audit_log, _loggable, audit_units_check
 
 
 def _pretty_json(value: object) -> str:
     return format_html("<pre style='white-space: pre-wrap'>{}</pre>",
                        json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _audit_logged(audit: Audit) -> dict[str, Any]:
+    """What the audit log records of an audit, as audit_create and audit_update record it."""
+    fields = {"slug": audit.slug, **{name: _loggable(getattr(audit, name)) for name in AUDIT_LOGGED_FIELDS}}
+    fields["units"] = _loggable(list(audit.units.all()))
+    return fields
 
 
 @admin.register(Unit)
@@ -114,13 +125,41 @@ class AuditAdmin(admin.ModelAdmin):
         return [*self.readonly_fields, "slug"]
 
     def save_model(self, request, obj: Audit, form, change: bool) -> None:
+        # The audit as stored before this save, for the audit log (units are saved in save_related).
+        form.logged_before = _audit_logged(Audit.objects.get(pk=obj.pk)) if change else None
         if not change or any(f in form.changed_data for f in self.layout_fields):
             obj.instrument_snapshot = instrument_export(instrument=obj.instrument)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
+        before, after = form.logged_before, _audit_logged(form.instance)
+        if before is None:
+            _audit_log(actor=request.user, action=AuditLogEntry.Action.CREATED, audit=form.instance,
+                       changes={name: [None, value] for name, value in after.items()})
+        elif changes := {name: [before[name], value] for name, value in after.items() if before[name] != value}:
+            _audit_log(actor=request.user, action=AuditLogEntry.Action.UPDATED, audit=form.instance, changes=changes)
         audit_data_changed(audit_id=form.instance.pk)
+
+    def delete_model(self, request, obj: Audit) -> None:
+        with transaction.atomic():
+            before, pk, label = _audit_logged(obj), obj.pk, f"{obj.title} ({obj.slug})"
+            super().delete_model(request, obj)
+            self._log_deleted(request, pk=pk, label=label, before=before)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            deleted = [(audit.pk, f"{audit.title} ({audit.slug})", _audit_logged(audit))
+                       for audit in queryset.prefetch_related("units").select_related("instrument")]
+            super().delete_queryset(request, queryset)
+            for pk, label, before in deleted:
+                self._log_deleted(request, pk=pk, label=label, before=before)
+
+    @staticmethod
+    def _log_deleted(request, *, pk: int, label: str, before: dict[str, Any]) -> None:
+        # No link to the audit: it is gone (its earlier entries lose theirs too).
+        audit_log_record(actor=request.user, action=AuditLogEntry.Action.DELETED, obj_type="audit", obj_id=pk,
+                         obj_repr=label, changes={name: [value, None] for name, value in before.items()})
 
     @admin.display(description=_("frozen instrument"))
     def frozen_instrument(self, obj: Audit) -> str:
