@@ -16,7 +16,6 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
@@ -34,7 +33,15 @@ from provider.promises import (
     promise_update,
 )
 from provider.standards import MAX_DESCRIPTION, audit_standards, standard_delete, standard_set, standard_update
-from surveys.api import ERRORS_BY_FIELD, SLUG, BoundedPagination, TextField, nested_errors
+from surveys.api import (
+    ERRORS_BY_FIELD,
+    SLUG,
+    BoundedPagination,
+    IntegerField,
+    JSONParser,
+    TextField,
+    nested_errors,
+)
 from surveys.models import CODE_PATTERN, MAX_SCALE, Audit
 from surveys.selectors import audit_unit_ids
 from surveys.services import ValidationFailed
@@ -137,6 +144,14 @@ class ManagerAnswerSetMine(ProviderView):
     pagination_class = None
     write_roles = (Role.MANAGER,)
 
+    def get_object(self) -> ManagerAnswerSet | None:
+        """The manager's answer set, None before the first PUT; 404 for an audit out of reach.
+        OPTIONS asks for it (DRF's metadata) before describing the PUT body."""
+        return manager_answer_set_get(audit=self.audit(), manager=self.request.user)
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return ManagerAnswersInSerializer if self.request.method == "PUT" else ManagerAnswerSetSerializer
+
     @extend_schema(parameters=[SLUG], responses={
         200: ManagerAnswerSetSerializer, **SIGNED_IN,
         404: OpenApiResponse(description="No such audit, or you have not answered it yet.")})
@@ -177,7 +192,7 @@ class StandardSerializer(serializers.Serializer):
     item = CodeField(source="item_code", help_text="Item code of the audit's instrument.")
     unit = CodeField(allow_null=True, required=False,
                      help_text="Unit code for a unit override; null (or left out) for the audit's standard.")
-    level = serializers.IntegerField(min_value=1, max_value=MAX_SCALE, help_text="Target level, 1..K.")
+    level = IntegerField(min_value=1, max_value=MAX_SCALE, help_text="Target level, 1..K.")
     description = TextField(max_length=MAX_DESCRIPTION, allow_blank=True, required=False,
                             help_text="The operational standard in words.")
 
@@ -265,9 +280,9 @@ class PromiseSerializer(serializers.Serializer):
     item = CodeField(source="item_code", help_text="Item code of the audit's instrument.")
     unit = CodeField(allow_null=True, required=False,
                      help_text="Unit code (the promise covers it and the units below); null for chain-wide.")
-    text = TextField(max_length=2000, help_text="The promise as customers see or hear it.")
+    text = TextField(min_length=1, max_length=2000, help_text="The promise as customers see or hear it.")
     channel = serializers.ChoiceField(choices=Promise.Channel.choices, required=False)
-    level = serializers.IntegerField(min_value=1, max_value=MAX_SCALE, help_text="Promised level, 1..K.")
+    level = IntegerField(min_value=1, max_value=MAX_SCALE, help_text="Promised level, 1..K.")
     valid_from = serializers.DateField(allow_null=True, required=False)
     valid_to = serializers.DateField(allow_null=True, required=False)
     evidence = EvidenceSerializer(read_only=True)

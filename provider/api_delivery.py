@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, MinLengthValidator, RegexValidator
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response as HttpResponse
 
@@ -44,7 +43,10 @@ from surveys.api import (
     ERRORS_BY_FIELD,
     NOT_FOUND,
     SLUG,
+    BooleanField,
     BoundedPagination,
+    IntegerField,
+    JSONParser,
     TextField,
     nested_errors,
 )
@@ -82,10 +84,16 @@ class CodeField(TextField):
         super().__init__(max_length=32, validators=[CODE_VALIDATOR], **kwargs)
 
 
+# What allow_empty=False refuses, as validators: the schema shows them as minProperties / minItems.
+AT_LEAST_ONE = MinLengthValidator(1)
+
+
 class TextsField(serializers.DictField):
     """{language code: text}."""
 
     def __init__(self, **kwargs: Any) -> None:
+        if kwargs.get("allow_empty") is False:
+            kwargs["validators"] = [*kwargs.get("validators", []), AT_LEAST_ONE]
         super().__init__(child=TextField(max_length=MAX_TEXT, allow_blank=True), **kwargs)
 
     def to_internal_value(self, data: Any) -> dict[str, str]:
@@ -100,15 +108,16 @@ class ScorecardCheckSerializer(serializers.Serializer):
     code = CodeField()
     text = TextsField(allow_empty=False, help_text="The check's wording per language code.")
     item = CodeField(source="item_code", help_text="Code of the SERVQUAL item the check evidences.")
-    deduction = serializers.IntegerField(min_value=1, max_value=100, help_text="Points deducted when it fails.")
+    deduction = IntegerField(min_value=1, max_value=100, help_text="Points deducted when it fails.")
 
 
 class ScorecardTemplateSerializer(serializers.Serializer):
     code = CodeField()
     name = TextsField(allow_empty=False)
     description = TextsField(required=False)
-    is_active = serializers.BooleanField(required=False, default=True)
-    checks = ScorecardCheckSerializer(many=True, allow_empty=False, max_length=MAX_CHECKS)
+    is_active = BooleanField(required=False, default=True)
+    checks = serializers.ListSerializer(child=ScorecardCheckSerializer(), allow_empty=False, max_length=MAX_CHECKS,
+                                        validators=[AT_LEAST_ONE, MaxLengthValidator(MAX_CHECKS)])
     n_inspections = serializers.IntegerField(read_only=True, default=0)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -217,6 +226,7 @@ class SelfAssessmentInSerializer(serializers.Serializer):
     unit = CodeField()
     scores = serializers.DictField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_SCALE, allow_null=True), allow_empty=False,
+        validators=[AT_LEAST_ONE],
         help_text="Item code → how well the unit delivers to the standard, 1..K, or null (not assessed).",
     )
     comments = serializers.DictField(child=TextField(max_length=MAX_COMMENT, allow_blank=True), required=False,

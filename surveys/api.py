@@ -17,9 +17,9 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import generics, serializers, status
+from rest_framework import generics, parsers, serializers, status
+from rest_framework.exceptions import ParseError
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response as HttpResponse
 from rest_framework.views import APIView
@@ -54,6 +54,42 @@ def nested_errors(errors: dict[str, list[str]]) -> dict[str, Any]:
         else:
             node[leaf] = messages
     return out
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(data: Any) -> bool:
+    """Whether a text (key or value) anywhere in parsed JSON holds half of a surrogate pair."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if SURROGATE.search(node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, and a 400 (not a 500) for two things it lets through:
+    JSON nested deeper than Python's parser can follow (RecursionError: `[[[[…]]]]` 100000
+    levels deep), and a `\\ud800` escape without its pair, which is no character: echoed in an
+    error message it broke the UTF-8 response, stored it would break the database's."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError(_("JSON parse error - nested too deeply.")) from exc
+        if has_lone_surrogate(data):
+            raise ParseError(_("JSON parse error - a \\u escape in the range D800-DFFF without its pair "
+                               "is not a character."))
+        return data
 
 
 ERRORS_BY_FIELD = OpenApiResponse(OpenApiTypes.OBJECT, description="Errors by field.")
@@ -135,6 +171,24 @@ class TextUUIDField(TextOnly, serializers.UUIDField):
     pass
 
 
+class BooleanField(serializers.BooleanField):
+    """true or false only: DRF would take 0, 1, "yes" or "off" for a boolean."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class IntegerField(serializers.IntegerField):
+    """JSON numbers only: DRF would take "7" for 7 (and 7.0 stays 7, a whole number in JSON Schema too)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class UnitSerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True,
@@ -158,12 +212,13 @@ class AuditSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: TextField,
         models.SlugField: SlugTextField,
+        models.BooleanField: BooleanField,
     }
     instrument = CodeRelatedField(queryset=Instrument.objects.all())
     units = CodeListField(child_relation=CodeRelatedField(queryset=Unit.objects.all()), allow_empty=False,
                           error_messages={"empty": "choose at least one unit"})
-    scale = serializers.IntegerField(min_value=MIN_SCALE, max_value=MAX_SCALE, default=7)
-    min_sample = serializers.IntegerField(min_value=1, max_value=100000, default=5)
+    scale = IntegerField(min_value=MIN_SCALE, max_value=MAX_SCALE, default=7)
+    min_sample = IntegerField(min_value=1, max_value=100000, default=5)
     status = serializers.CharField(source="result_status", read_only=True)
     n_responses = serializers.IntegerField(
         read_only=True, default=0, allow_null=True,
@@ -234,7 +289,7 @@ class AnswerSerializer(serializers.Serializer):
 
 class ResponseInSerializer(serializers.Serializer):
     submission_id = TextUUIDField()
-    unit = TextField(max_length=32)
+    unit = TextField(min_length=1, max_length=32)
     channel = TextField(max_length=64, allow_null=True, allow_blank=True, required=False)
     answers = serializers.DictField(child=AnswerSerializer(), allow_empty=True)
     importance = serializers.DictField(child=serializers.IntegerField(), allow_null=True, required=False)

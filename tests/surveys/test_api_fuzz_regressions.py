@@ -241,3 +241,96 @@ def test_results_of_a_unit_of_the_audit_still_answer_200(api):
 
 def test_an_unknown_task_answers_404(api):
     assert api.get(f"/api/tasks/{uuid.uuid4()}/").status_code == 404
+
+
+# ---------------------------------------------------------------- numbers and booleans are JSON numbers and booleans
+
+def audit_body(**extra) -> dict:
+    return {"slug": "q4", "title": "Q4", "instrument": "servqual", "scale": 7, "format": "two_column",
+            "units": ["NORTH"], "is_open": False, "min_sample": 5, "period_start": "2000-01-01",
+            "period_end": "2000-01-01", **extra}
+
+
+@pytest.mark.parametrize("is_open", [0, 1, "true", "false", "yes", "off", None])
+def test_an_audit_put_with_is_open_not_true_or_false_answers_400_and_keeps_the_audit_open(api, is_open):
+    """schemathesis: PUT … "is_open": 0 was taken as false (200) though the schema says boolean."""
+    response = api.put("/api/audits/q4/", audit_body(is_open=is_open), format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["is_open"]
+    audit = Audit.objects.get(slug="q4")
+    assert (audit.is_open, audit.period_start) == (True, None)
+
+
+@pytest.mark.parametrize("field, value", [("scale", "5"), ("min_sample", "30"), ("scale", True), ("min_sample", [5])])
+def test_an_audit_scale_or_min_sample_that_is_not_a_json_number_answers_400_on_it(api, field, value):
+    response = api.patch("/api/audits/q4/", {field: value}, format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [field]
+    assert (Audit.objects.get(slug="q4").scale, Audit.objects.get(slug="q4").min_sample) == (7, 5)
+
+
+def test_an_audit_min_sample_of_30_point_0_is_the_whole_number_30(api):
+    response = api.patch("/api/audits/q4/", {"min_sample": 30.0}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["min_sample"] == 30
+
+
+# ---------------------------------------------------------------- JSON nested too deeply
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("method, path", [("post", "/api/audits/"), ("patch", "/api/audits/q4/"),
+                                          ("put", "/api/audits/q4/"), ("post", "/api/audits/q4/responses/")])
+def test_json_nested_100000_levels_deep_answers_400_not_a_recursion_error(api, method, path):
+    response = getattr(api, method)(path, DEEP, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json() == {"detail": "JSON parse error - nested too deeply."}
+    assert Audit.objects.get().title == "Q4" and Response.objects.count() == 0
+
+
+def test_json_nested_too_deeply_from_an_anonymous_customer_answers_400(api):
+    response = APIClient().post("/api/audits/q4/responses/", DEEP, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert Response.objects.count() == 0
+
+
+# ---------------------------------------------------------------- half a surrogate pair
+
+LONE = "\\ud800"  # as JSON text: the escape of half a surrogate pair, no character; "@" in the bodies below
+SURROGATE_ERROR = {"detail": "JSON parse error - a \\u escape in the range D800-DFFF without its pair "
+                             "is not a character."}
+
+
+@pytest.mark.parametrize("body", [
+    '{"slug": "s1", "title": "t", "instrument": "servqual@", "units": ["N@"]}',
+    '{"slug": "s1", "title": "t", "instrument": "servqual", "units": ["NORTH"], "format": "x@"}',
+])
+def test_half_a_surrogate_pair_in_a_new_audit_answers_400_not_a_unicode_error(api, body):
+    response = api.post("/api/audits/", body.replace("@", LONE), content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json() == SURROGATE_ERROR
+    assert Audit.objects.count() == 1
+
+
+@pytest.mark.parametrize("part", [
+    '"answers": {"@": {"expectation": 5}}',
+    '"answers": {}, "importance": {"@": 5}',
+    '"answers": {"REL1": {"@": 5}}',
+])
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_half_a_surrogate_pair_in_a_response_answers_400_not_a_unicode_error(api, part, signed_in):
+    body = f'{{"submission_id": "{uuid.uuid4()}", "unit": "H1", {part.replace("@", LONE)}}}'
+    client = api if signed_in else APIClient()
+    response = client.post("/api/audits/q4/responses/", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json() == SURROGATE_ERROR
+    assert Response.objects.count() == 0
+
+
+def test_the_schema_says_a_response_unit_is_not_blank_as_the_api_does(api):
+    schema = api.get("/api/schema/?format=json").json()["components"]["schemas"]["ResponseIn"]["properties"]
+    assert (schema["unit"]["minLength"], schema["unit"]["maxLength"]) == (1, 32)
+    response = submit(api, body(unit=""))
+    assert response.status_code == 400
+    assert response.json() == {"unit": ["This field may not be blank."]}
