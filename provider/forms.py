@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from provider.models import ManagerAnswerSet, Promise, QualityStandard
 from provider.standards import MAX_DESCRIPTION
+from surveys.forms import ScaleAndImportanceMixin
 from surveys.instruments import localized
 from surveys.models import Audit, Unit
 
@@ -53,7 +54,7 @@ def add_service_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
 
 
 # ------------------------------------------------------------------ manager survey
-class ManagerSurveyForm(forms.Form):
+class ManagerSurveyForm(ScaleAndImportanceMixin, forms.Form):
     """A manager's beliefs: per item the level they think customers expect (1..K or
     no opinion), and optionally 100 importance points split as customers would."""
 
@@ -159,30 +160,6 @@ class ManagerSurveyForm(forms.Form):
                               "errors": bound.errors})
             out.append({"code": dimension["code"], "name": localized(dimension["name"]), "items": items})
         return out
-
-    def importance_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        for dimension in self.audit.instrument_snapshot["dimensions"]:
-            bound = self[f"{IMPORTANCE_PREFIX}_{dimension['code']}"]
-            rows.append({"name": bound.html_name, "id": bound.auto_id, "label": localized(dimension["name"]),
-                         "value": bound.value() if bound.value() is not None else "", "errors": bound.errors})
-        return rows
-
-    def importance_total(self) -> int:
-        total = 0
-        for row in self.importance_rows():
-            try:
-                total += int(row["value"])
-            except (TypeError, ValueError):
-                pass
-        return total
-
-    def scale_choices(self) -> list[str]:
-        return [str(k) for k in range(1, self.audit.scale + 1)]
-
-    def scale_columns(self) -> int:
-        scale = self.audit.scale
-        return scale if scale <= 7 else (scale + 1) // 2
 
 
 # ------------------------------------------------------------------ standards and promises

@@ -122,7 +122,40 @@ class ImportForm(forms.Form):
         return upload
 
 
-class SurveyForm(forms.Form):
+class ScaleAndImportanceMixin:
+    """The answer scale and the 100-point importance split of a form over an audit's
+    frozen instrument (the customer survey and the manager survey share them)."""
+
+    audit: Audit
+
+    def importance_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for dimension in self.audit.instrument_snapshot["dimensions"]:
+            bound = self[f"{IMPORTANCE_PREFIX}_{dimension['code']}"]
+            rows.append({"name": bound.html_name, "id": bound.auto_id, "label": localized(dimension["name"]),
+                         "value": bound.value() if bound.value() is not None else "",
+                         "errors": bound.errors})
+        return rows
+
+    def importance_total(self) -> int:
+        total = 0
+        for row in self.importance_rows():
+            try:
+                total += int(row["value"])
+            except (TypeError, ValueError):
+                pass
+        return total
+
+    def scale_choices(self) -> list[str]:
+        return [str(k) for k in range(1, self.audit.scale + 1)]
+
+    def scale_columns(self) -> int:
+        """Choices per row on a phone: 1..7 fit one row at 375 px; longer scales take two rows."""
+        scale = self.audit.scale
+        return scale if scale <= 7 else (scale + 1) // 2
+
+
+class SurveyForm(ScaleAndImportanceMixin, forms.Form):
     """One customer's answers: a radio row 1..K (or no opinion) per item and column,
     and optional importance points per dimension (METHOD.md §1, §3)."""
 
@@ -242,33 +275,6 @@ class SurveyForm(forms.Form):
                               "has_errors": any(r["errors"] for r in rows)})
             out.append({"code": dimension["code"], "name": localized(dimension["name"]), "items": items})
         return out
-
-    def importance_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        for dimension in self.audit.instrument_snapshot["dimensions"]:
-            bound = self[f"{IMPORTANCE_PREFIX}_{dimension['code']}"]
-            rows.append({"name": bound.html_name, "id": bound.auto_id, "label": localized(dimension["name"]),
-                         "value": bound.value() if bound.value() is not None else "",
-                         "errors": bound.errors})
-        return rows
-
-    def importance_total(self) -> int:
-        total = 0
-        for row in self.importance_rows():
-            try:
-                total += int(row["value"])
-            except (TypeError, ValueError):
-                pass
-        return total
-
-    def scale_choices(self) -> list[str]:
-        return [str(k) for k in range(1, self.audit.scale + 1)]
-
-    def scale_columns(self) -> int:
-        """Choices per row on a phone: 1..7 fit one row at 375 px; longer scales take two rows."""
-        scale = self.audit.scale
-        return scale if scale <= 7 else (scale + 1) // 2
-
 
 def column_labels(audit: Audit) -> dict[str, Any]:
     if audit.three_column:
